@@ -1,0 +1,38 @@
+namespace Wild.Backup.Core.Progress;
+
+/// <summary>A named point on an operation's 0–100 scale; a range milestone spans <see cref="Percent"/>..<see cref="EndPercent"/>.</summary>
+public sealed record Milestone(int Percent, string Name, int EndPercent)
+{
+    public Milestone(int percent, string name) : this(percent, name, percent) { }
+
+    /// <summary>The percent reached after <paramref name="done"/> of <paramref name="total"/> units inside a range milestone.</summary>
+    public int At(long done, long total)
+    {
+        if (total <= 0 || EndPercent == Percent) return Percent;
+        var frac = Math.Clamp((double)done / total, 0, 1);
+        return Percent + (int)Math.Floor(frac * (EndPercent - Percent));
+    }
+}
+
+/// <summary>The design's progress milestones, exactly (design.txt, "Operations Tracking").</summary>
+public static class Milestones
+{
+    public static class Backup
+    {
+        public static readonly Milestone CreatingSnapshot = new(10, "Creating snapshot");
+        public static readonly Milestone ConnectingToStorage = new(30, "Connecting to backup storage");
+        public static readonly Milestone ExportingData = new(50, "Exporting data", 90);
+        public static readonly Milestone Verifying = new(95, "Verifying backup");
+        public static readonly Milestone Complete = new(100, "Cleanup and complete");
+    }
+
+    public static class Restore
+    {
+        public static readonly Milestone ValidatingBackup = new(10, "Validating backup");
+        public static readonly Milestone CreatingNamespace = new(20, "Creating restore namespace");
+        public static readonly Milestone ImportingVolumes = new(30, "Importing volumes", 70);
+        public static readonly Milestone Deploying = new(80, "Deploying application");
+        public static readonly Milestone WaitingForPods = new(90, "Waiting for pods ready");
+        public static readonly Milestone Complete = new(100, "Restore complete");
+    }
+}
