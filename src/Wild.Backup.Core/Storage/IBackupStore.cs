@@ -67,6 +67,9 @@ public interface IBackupStore : IAsyncDisposable
 public sealed record StoreEntry(string Path, bool IsDirectory, long Length, DateTimeOffset LastWriteTime)
 {
     public string Name => StorePath.GetName(Path);
+
+    /// <summary>Unix permission bits when the store knows them.</summary>
+    public UnixFileMode? Mode { get; init; }
 }
 
 /// <summary>Space where a store's root lives.</summary>

@@ -1,0 +1,401 @@
+using System.Runtime.InteropServices;
+using Wild.Backup.Core.Errors;
+
+namespace Wild.Backup.Core.Storage;
+
+/// <summary>
+/// A store rooted at a local directory: any directory, or an NFS share mounted there.
+/// The root must already exist; a missing root is "unreachable" (an unmounted share looks like that), never
+/// created on the fly, so backups cannot silently land on the local disk under an empty mount point.
+/// </summary>
+public sealed class LocalDirectoryStore : IBackupStore
+{
+    private readonly string _root;
+    private readonly object _pendingLock = new();
+    private readonly HashSet<string> _pendingSync = new(StringComparer.Ordinal);
+
+    public LocalDirectoryStore(string root)
+    {
+        if (string.IsNullOrWhiteSpace(root)) throw new InvalidInputException("InvalidDestination", "The backup destination path is empty.");
+        _root = Path.GetFullPath(root);
+    }
+
+    public string Location => _root;
+
+    public Task ProbeAsync(CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        EnsureRoot();
+        try
+        {
+            using var e = Directory.EnumerateFileSystemEntries(_root).GetEnumerator();
+            e.MoveNext();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageUnreachableException($"cannot list {_root}: {ex.Message}", ex);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<StoreEntry?> StatAsync(string path, CancellationToken ct) => Run(path, full =>
+    {
+        var info = new FileInfo(full);
+        if (info.Exists) return ToEntry(path, info);
+        var dir = new DirectoryInfo(full);
+        if (dir.Exists) return ToEntry(path, dir);
+        EnsureRoot();
+        return (StoreEntry?)null;
+    }, ct);
+
+    public Task<IReadOnlyList<StoreEntry>> ListAsync(string directory, CancellationToken ct) => Run(directory, full =>
+    {
+        var dir = new DirectoryInfo(full);
+        if (!dir.Exists)
+        {
+            EnsureRoot();
+            throw NotFound(directory);
+        }
+        var prefix = StorePath.Normalize(directory);
+        var list = new List<StoreEntry>();
+        foreach (var info in dir.EnumerateFileSystemInfos())
+        {
+            var rel = prefix.Length == 0 ? info.Name : prefix + "/" + info.Name;
+            list.Add(ToEntry(rel, info));
+        }
+        return (IReadOnlyList<StoreEntry>)list;
+    }, ct);
+
+    public Task CreateDirectoryAsync(string path, CancellationToken ct) => Run(path, full =>
+    {
+        EnsureRoot();
+        if (File.Exists(full)) throw new ConflictException("PathIsFile", $"Cannot create directory '{StorePath.Normalize(path)}' in backup storage: a file is in the way.");
+        Directory.CreateDirectory(full);
+        MarkPending(Path.GetDirectoryName(full)!);
+        return true;
+    }, ct);
+
+    public Task<Stream> OpenReadAsync(string path, CancellationToken ct) => Run(path, full =>
+    {
+        try
+        {
+            Stream s = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
+            return (Stream)new ErrorMappingStream(s, MapIoError);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            EnsureRoot();
+            throw NotFound(path);
+        }
+    }, ct);
+
+    public Task<Stream> CreateFileAsync(string path, CreateOptions options, CancellationToken ct) => Run(path, full =>
+    {
+        var parent = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(parent))
+        {
+            EnsureRoot();
+            throw NotFound(StorePath.GetParent(StorePath.Normalize(path)) ?? "");
+        }
+        if (Directory.Exists(full)) throw new ConflictException("PathIsDirectory", $"Cannot create file '{StorePath.Normalize(path)}' in backup storage: a directory is in the way.");
+        var fso = new FileStreamOptions
+        {
+            Mode = options.Exclusive ? FileMode.CreateNew : FileMode.Create,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 1 << 16,
+        };
+        if (!OperatingSystem.IsWindows()) fso.UnixCreateMode = options.Mode ?? DefaultMode;
+        FileStream fs;
+        try
+        {
+            fs = new FileStream(full, fso);
+        }
+        catch (IOException ex) when (options.Exclusive && File.Exists(full))
+        {
+            throw new ConflictException("AlreadyExists", $"'{StorePath.Normalize(path)}' already exists in backup storage.", ex.Message, ex);
+        }
+        if (!OperatingSystem.IsWindows() && options.Mode is { } mode && !options.Exclusive)
+        {
+            File.SetUnixFileMode(fs.SafeFileHandle, mode); // an existing file keeps its old mode otherwise
+        }
+        MarkPending(full);
+        MarkPending(parent);
+        return (Stream)new ErrorMappingStream(fs, MapIoError);
+    }, ct);
+
+    public Task RenameAsync(string from, string to, bool overwrite, CancellationToken ct)
+    {
+        var fullTo = Full(to);
+        return Run(from, fullFrom =>
+        {
+            if (File.Exists(fullFrom))
+            {
+                if (Directory.Exists(fullTo)) throw Conflict(to);
+                try
+                {
+                    File.Move(fullFrom, fullTo, overwrite);
+                }
+                catch (IOException ex) when (!overwrite && File.Exists(fullTo) && ex is not FileNotFoundException and not DirectoryNotFoundException)
+                {
+                    throw Conflict(to);
+                }
+            }
+            else if (Directory.Exists(fullFrom))
+            {
+                if (Directory.Exists(fullTo) || File.Exists(fullTo)) throw Conflict(to);
+                Directory.Move(fullFrom, fullTo);
+            }
+            else
+            {
+                EnsureRoot();
+                throw NotFound(from);
+            }
+            MarkPending(Path.GetDirectoryName(fullFrom)!);
+            MarkPending(Path.GetDirectoryName(fullTo)!);
+            return true;
+        }, ct);
+    }
+
+    public Task DeleteFileAsync(string path, CancellationToken ct) => Run(path, full =>
+    {
+        if (Directory.Exists(full)) throw new ConflictException("PathIsDirectory", $"'{StorePath.Normalize(path)}' in backup storage is a directory, not a file.");
+        if (File.Exists(full))
+        {
+            File.Delete(full);
+            MarkPending(Path.GetDirectoryName(full)!);
+        }
+        else
+        {
+            EnsureRoot();
+        }
+        return true;
+    }, ct);
+
+    public Task DeleteDirectoryAsync(string path, CancellationToken ct) => Run(path, full =>
+    {
+        if (StorePath.Normalize(path).Length == 0) throw new InvalidInputException("InvalidStorePath", "Refusing to delete the root of backup storage.");
+        if (File.Exists(full)) throw new ConflictException("PathIsFile", $"'{StorePath.Normalize(path)}' in backup storage is a file, not a directory.");
+        if (Directory.Exists(full))
+        {
+            Directory.Delete(full, recursive: true);
+            MarkPending(Path.GetDirectoryName(full)!);
+        }
+        else
+        {
+            EnsureRoot();
+        }
+        return true;
+    }, ct);
+
+    public Task<StoreSpace> GetSpaceAsync(CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        EnsureRoot();
+        try
+        {
+            return Task.FromResult(FileSystemSpace.Get(_root));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageUnreachableException($"cannot read free space of {_root}: {ex.Message}", ex);
+        }
+    }
+
+    public Task FlushAsync(CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        string[] pending;
+        lock (_pendingLock)
+        {
+            pending = _pendingSync.ToArray();
+            _pendingSync.Clear();
+        }
+        if (pending.Length == 0) return Task.CompletedTask;
+        EnsureRoot();
+        try
+        {
+            // One syncfs() covers every file and directory entry written below the root (Linux); elsewhere fsync each.
+            if (!FileSystemSync.SyncFileSystem(_root))
+            {
+                foreach (var p in pending) FileSystemSync.FsyncPath(p);
+            }
+        }
+        catch (IOException ex)
+        {
+            throw MapIoError(ex);
+        }
+        return Task.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    // Unix default for backup files that are not secret.
+    private const UnixFileMode DefaultMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    private string Full(string path)
+    {
+        var rel = StorePath.Normalize(path);
+        return rel.Length == 0 ? _root : Path.Combine(_root, rel);
+    }
+
+    private void MarkPending(string fullPath)
+    {
+        lock (_pendingLock) _pendingSync.Add(fullPath);
+    }
+
+    private void EnsureRoot()
+    {
+        if (!Directory.Exists(_root)) throw new StorageUnreachableException($"{_root} does not exist or is not a directory (share not mounted?)");
+    }
+
+    private Task<T> Run<T>(string path, Func<string, T> op, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var full = Full(path);
+        try
+        {
+            return Task.FromResult(op(full));
+        }
+        catch (WildBackupException)
+        {
+            throw;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new StorageUnreachableException($"permission denied on {StorePath.Normalize(path)} under {_root}", ex);
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            EnsureRoot();
+            throw new NotFoundException("StorePathNotFound", $"'{StorePath.Normalize(path)}' does not exist in backup storage.", ex.Message, ex);
+        }
+        catch (IOException ex)
+        {
+            throw MapIoError(ex);
+        }
+    }
+
+    private Exception MapIoError(Exception ex)
+    {
+        if (ex is WildBackupException or OperationCanceledException) return ex;
+        if (ex is IOException io && IoErrors.IsDiskFull(io)) return new NoSpaceException(0, $"{_root}: {io.Message}", io);
+        if (ex is UnauthorizedAccessException) return new StorageUnreachableException($"permission denied under {_root}", ex);
+        if (ex is IOException && !Directory.Exists(_root)) return new StorageUnreachableException($"{_root} disappeared: {ex.Message}", ex);
+        return ex;
+    }
+
+    private static NotFoundException NotFound(string path) =>
+        new("StorePathNotFound", $"'{StorePath.Normalize(path)}' does not exist in backup storage.") { Target = StorePath.Normalize(path) };
+
+    private static ConflictException Conflict(string path) =>
+        new("AlreadyExists", $"'{StorePath.Normalize(path)}' already exists in backup storage.") { Target = StorePath.Normalize(path) };
+
+    private static StoreEntry ToEntry(string rel, FileSystemInfo info)
+    {
+        var isDir = info is DirectoryInfo;
+        UnixFileMode? mode = OperatingSystem.IsWindows() ? null : info.UnixFileMode;
+        return new StoreEntry(StorePath.Normalize(rel), isDir, isDir ? 0 : ((FileInfo)info).Length, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero)) { Mode = mode };
+    }
+}
+
+/// <summary>Recognises "disk full" across platforms.</summary>
+public static class IoErrors
+{
+    private const int ENOSPC = 28, EDQUOT = 122, ERROR_DISK_FULL = 112, ERROR_HANDLE_DISK_FULL = 39;
+
+    public static bool IsDiskFull(IOException ex)
+    {
+        var code = ex.HResult & 0xFFFF;
+        return code is ENOSPC or EDQUOT or ERROR_DISK_FULL or ERROR_HANDLE_DISK_FULL
+            || ex.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase)
+            || ex.Message.Contains("Disk quota exceeded", StringComparison.OrdinalIgnoreCase);
+    }
+}
+
+/// <summary>Free and total space of the file system holding a path (statvfs on Unix).</summary>
+internal static class FileSystemSpace
+{
+    public static StoreSpace Get(string path)
+    {
+        if (!OperatingSystem.IsWindows() && Statvfs.TryGet(path, out var total, out var free)) return new StoreSpace(total, free);
+        var drive = new DriveInfo(path);
+        return new StoreSpace(drive.TotalSize, drive.AvailableFreeSpace);
+    }
+
+    private static class Statvfs
+    {
+        // struct statvfs on 64-bit Linux: 11 unsigned longs then padding; f_bsize, f_frsize, f_blocks, f_bfree, f_bavail, ...
+        [DllImport("libc", SetLastError = true, EntryPoint = "statvfs")]
+        private static extern int statvfs([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [Out] ulong[] buf);
+
+        public static bool TryGet(string path, out long total, out long free)
+        {
+            total = free = 0;
+            if (!OperatingSystem.IsLinux() || IntPtr.Size != 8) return false;
+            var buf = new ulong[16];
+            try
+            {
+                if (statvfs(path, buf) != 0) return false;
+            }
+            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+            {
+                return false;
+            }
+            var frsize = buf[1] != 0 ? buf[1] : buf[0];
+            total = (long)(buf[2] * frsize);
+            free = (long)(buf[4] * frsize);
+            return true;
+        }
+    }
+}
+
+/// <summary>Makes writes durable: syncfs() on Linux, fsync per path elsewhere.</summary>
+internal static class FileSystemSync
+{
+    [DllImport("libc", SetLastError = true, EntryPoint = "open")]
+    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "syncfs")]
+    private static extern int syncfs(int fd);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "close")]
+    private static extern int close(int fd);
+
+    private const int O_RDONLY = 0, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000;
+
+    /// <summary>Syncs the whole file system holding <paramref name="dir"/>; false when this platform cannot.</summary>
+    public static bool SyncFileSystem(string dir)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        int fd;
+        try
+        {
+            fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+        if (fd < 0) return false;
+        try
+        {
+            if (syncfs(fd) != 0) throw new IOException($"syncfs failed (errno {Marshal.GetLastPInvokeError()})", Marshal.GetLastPInvokeError());
+            return true;
+        }
+        finally
+        {
+            close(fd);
+        }
+    }
+
+    public static void FsyncPath(string path)
+    {
+        if (File.Exists(path))
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            fs.Flush(flushToDisk: true);
+        }
+        // Directory entries cannot be fsynced portably from .NET; on Linux syncfs covers them.
+    }
+}

@@ -1,0 +1,46 @@
+using Wild.Backup.Core.Errors;
+using Wild.Backup.Core.Storage;
+using Wild.Backup.Core.Tests.Support;
+using Xunit;
+
+namespace Wild.Backup.Core.Tests.Storage;
+
+public sealed class LocalDirectoryStoreConformance : StoreConformanceTests, IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    protected override Task<IBackupStore> CreateStoreAsync() => Task.FromResult<IBackupStore>(new LocalDirectoryStore(_dir.Path));
+
+    protected override Task<IBackupStore> CreateUnreachableStoreAsync() =>
+        Task.FromResult<IBackupStore>(new LocalDirectoryStore(System.IO.Path.Combine(_dir.Path, "not-mounted")));
+
+    protected override byte[]? ReadBehindTheStore(string path) => File.ReadAllBytes(System.IO.Path.Combine(_dir.Path, path));
+
+    public void Dispose() => _dir.Dispose();
+}
+
+public sealed class LocalDirectoryStoreTests
+{
+    [Fact]
+    public async Task A_full_file_system_raises_no_space_with_the_exact_message()
+    {
+        using var tmpfs = TmpfsMount.Create(sizeMiB: 2);
+        await using var store = new LocalDirectoryStore(tmpfs.Path);
+        var ex = await Assert.ThrowsAsync<NoSpaceException>(async () =>
+        {
+            await using var s = await store.CreateFileAsync("fill", CreateOptions.Default, CancellationToken.None);
+            await s.WriteAsync(new byte[4 * 1024 * 1024]);
+        });
+        Assert.StartsWith("Not enough space on backup storage (need ", ex.Message);
+    }
+
+    [Fact]
+    public async Task Space_matches_the_file_system()
+    {
+        using var tmpfs = TmpfsMount.Create(sizeMiB: 8);
+        await using var store = new LocalDirectoryStore(tmpfs.Path);
+        var space = await store.GetSpaceAsync(CancellationToken.None);
+        Assert.Equal(8L * 1024 * 1024, space.TotalBytes);
+        Assert.InRange(space.FreeBytes, 7L * 1024 * 1024, 8L * 1024 * 1024);
+    }
+}
