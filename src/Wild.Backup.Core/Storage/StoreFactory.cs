@@ -5,11 +5,14 @@ namespace Wild.Backup.Core.Storage;
 /// <summary>Turns a destination string (a path, or an <c>nfs://</c> URL) into a store. The one place that knows the schemes.</summary>
 public static class StoreFactory
 {
-    /// <summary>Opens the store for <paramref name="destination"/>, wrapped with retries for idempotent calls.</summary>
-    public static IBackupStore Open(string destination, RetryPolicy? retry = null)
+    /// <summary>The deadline of one store call unless the caller sets another.</summary>
+    public static readonly TimeSpan DefaultCallTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Opens the store for <paramref name="destination"/>: each call under a deadline, idempotent calls retried.</summary>
+    public static IBackupStore Open(string destination, RetryPolicy? retry = null, TimeSpan? callTimeout = null)
     {
-        var inner = OpenRaw(destination);
-        return retry == RetryPolicy.None ? inner : new RetryingStore(inner, retry);
+        IBackupStore store = new TimeoutStore(OpenRaw(destination), callTimeout ?? DefaultCallTimeout);
+        return retry == RetryPolicy.None ? store : new RetryingStore(store, retry);
     }
 
     /// <summary>The store without wrappers.</summary>

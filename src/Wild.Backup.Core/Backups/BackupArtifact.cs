@@ -1,0 +1,41 @@
+namespace Wild.Backup.Core.Backups;
+
+/// <summary>
+/// One file a backup will contain, and how to produce it. <see cref="WriteAsync"/> writes the file's content to the
+/// stream it is given and reports the source bytes it consumed (for progress); <see cref="EstimatedBytes"/> is an upper
+/// bound used for the free-space check and the progress scale.
+/// </summary>
+public sealed record BackupArtifact(
+    string Name,
+    long EstimatedBytes,
+    bool Secret,
+    Func<Stream, Action<long>, CancellationToken, Task> WriteAsync)
+{
+    /// <summary>An artifact holding bytes already in memory (a YAML section).</summary>
+    public static BackupArtifact FromBytes(string name, byte[] content, bool secret) =>
+        new(name, content.Length, secret, async (s, progress, ct) =>
+        {
+            await s.WriteAsync(content, ct).ConfigureAwait(false);
+            progress(content.Length);
+        });
+
+    /// <summary>An artifact copied from a local file.</summary>
+    public static BackupArtifact FromFile(string name, string path, bool secret) =>
+        new(name, new FileInfo(path).Length, secret, async (s, progress, ct) =>
+        {
+            await using var src = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan);
+            var buffer = new byte[1 << 16];
+            int n;
+            while ((n = await src.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+            {
+                await s.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                progress(n);
+            }
+        });
+}
+
+/// <summary>What a backup will hold: its files, the optional inputs that were absent, and directories kept even when empty.</summary>
+public sealed record BackupContents(IReadOnlyList<BackupArtifact> Artifacts, IReadOnlyList<string> Absent, IReadOnlyList<string> Directories)
+{
+    public long EstimatedBytes => Artifacts.Sum(a => a.EstimatedBytes);
+}

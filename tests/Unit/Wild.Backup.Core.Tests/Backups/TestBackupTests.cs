@@ -1,0 +1,73 @@
+using Wild.Backup.Core.Errors;
+using Wild.Backup.Core.Progress;
+using Wild.Backup.Core.Tests.Support;
+using Xunit;
+
+namespace Wild.Backup.Core.Tests.Backups;
+
+/// <summary>Test-WildBackup's engine side: re-verification names what is wrong.</summary>
+public sealed class TestBackupTests : IDisposable
+{
+    private readonly SampleWorld _world = new();
+    private readonly WildBackupEngine _engine = new();
+
+    public TestBackupTests()
+    {
+        _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout).GetAwaiter().GetResult();
+        _engine.BackupClusterAsync(_world.Selector, NullObserver.Instance, SampleWorld.Timeout).GetAwaiter().GetResult();
+    }
+
+    public void Dispose() => _world.Dispose();
+
+    [Fact]
+    public async Task Intact_backups_pass()
+    {
+        var results = await _engine.TestBackupsAsync(_world.Selector, null, false, null, NullObserver.Instance, SampleWorld.Timeout);
+        Assert.Equal(["cluster", "gitea"], results.Select(r => r.Name));
+        Assert.All(results, r => Assert.True(r.Passed));
+        Assert.Equal(4, results[1].FilesChecked);
+        Assert.True(results[1].BytesChecked > 0);
+    }
+
+    [Fact]
+    public async Task A_changed_byte_is_found_and_the_file_named()
+    {
+        var file = _world.BackupDir("apps/gitea/config.tar.gz");
+        var bytes = File.ReadAllBytes(file);
+        bytes[bytes.Length / 2] ^= 0x40;
+        File.WriteAllBytes(file, bytes);
+        var r = (await _engine.TestBackupsAsync(_world.Selector, ["gitea"], false, null, NullObserver.Instance, SampleWorld.Timeout)).Single();
+        Assert.False(r.Passed);
+        Assert.Equal("config.tar.gz", Assert.Single(r.Problems).File);
+        Assert.Contains("SHA-256", r.Problems[0].Problem);
+    }
+
+    [Fact]
+    public async Task Missing_truncated_and_unrecorded_files_are_each_reported()
+    {
+        File.Delete(_world.BackupDir("cluster/talosconfig"));
+        File.WriteAllText(_world.BackupDir("cluster/kubeconfig"), "short");
+        File.WriteAllText(_world.BackupDir("cluster/notes.txt"), "who put this here");
+        var r = (await _engine.TestBackupsAsync(_world.Selector, null, true, null, NullObserver.Instance, SampleWorld.Timeout)).Single();
+        Assert.Equal("cluster", r.Name);
+        Assert.Equal(
+            ["kubeconfig: size is 5 bytes, backup.json says " + new FileInfo(Path.Combine(_world.InstancePath, "kubeconfig")).Length, "notes.txt: not recorded in backup.json", "talosconfig: missing"],
+            r.Problems.Select(p => p.ToString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_damaged_backup_json_is_reported_not_thrown()
+    {
+        File.WriteAllText(_world.BackupDir("apps/gitea/backup.json"), "{ not json");
+        var r = (await _engine.TestBackupsAsync(_world.Selector, ["gitea"], false, null, NullObserver.Instance, SampleWorld.Timeout)).Single();
+        Assert.Equal("backup.json", Assert.Single(r.Problems).File);
+        Assert.Contains("damaged", r.Problems[0].Problem);
+    }
+
+    [Fact]
+    public async Task Testing_an_app_without_a_backup_is_not_found()
+    {
+        var ex = await Assert.ThrowsAsync<NotFoundException>(() => _engine.TestBackupsAsync(_world.Selector, ["redis"], false, null, NullObserver.Instance, SampleWorld.Timeout));
+        Assert.Contains("No backup of app 'redis'", ex.Message);
+    }
+}

@@ -1,0 +1,130 @@
+using Wild.Backup.Core.Errors;
+using Wild.Backup.Core.Progress;
+using Wild.Backup.Core.Restores;
+using Wild.Backup.Core.Samples;
+using Wild.Backup.Core.Tests.Support;
+using Wild.Backup.Core.Yaml;
+using Xunit;
+
+namespace Wild.Backup.Core.Tests.Restores;
+
+public sealed class ClusterRestoreTests : IDisposable
+{
+    private readonly SampleWorld _world = new();
+    private readonly WildBackupEngine _engine = new();
+
+    public void Dispose() => _world.Dispose();
+
+    private string InstanceFile(string name) => Path.Combine(_world.InstancePath, name);
+
+    [Fact]
+    public async Task Restore_brings_back_cluster_sections_and_keeps_the_current_apps()
+    {
+        var originalConfig = File.ReadAllText(InstanceFile("config.yaml"));
+        await _engine.BackupClusterAsync(_world.Selector, NullObserver.Instance, SampleWorld.Timeout);
+
+        // Afterwards: the cluster section changes (to be undone) and the apps change (to be kept).
+        var changed = YamlDocumentText.Load(InstanceFile("config.yaml"))
+            .SetValue(["cluster", "name"], "wrong-name\n")
+            .SetValue(["apps", "nextcloud"], "# added after the backup\ndomain: cloud.example.com\n")
+            .Remove(["apps", "redis"]);
+        File.WriteAllText(InstanceFile("config.yaml"), changed.Text);
+        var appsAfter = YamlDocumentText.Load(InstanceFile("config.yaml")).ExtractTopLevelEntry("apps");
+
+        var result = await _engine.RestoreClusterAsync(_world.Selector, null, NullObserver.Instance, SampleWorld.Timeout);
+
+        var restored = File.ReadAllText(InstanceFile("config.yaml"));
+        var expected = originalConfig[..originalConfig.IndexOf("# Apps deployed", StringComparison.Ordinal)] + appsAfter;
+        Assert.Equal(expected, restored);
+        Assert.Contains(result.Items, i => i.Item == "config.yaml" && i.Action == RestoreAction.Merged && i.PreviousSavedAs == InstanceFile("config.yaml") + ".bak");
+        Assert.Equal(changed.Text, File.ReadAllText(InstanceFile("config.yaml.bak")));
+    }
+
+    [Fact]
+    public async Task Kubeconfig_and_talosconfig_are_replaced_and_the_previous_kept_as_bak_0600()
+    {
+        var original = File.ReadAllBytes(InstanceFile("kubeconfig"));
+        await _engine.BackupClusterAsync(_world.Selector, NullObserver.Instance, SampleWorld.Timeout);
+        File.WriteAllText(InstanceFile("kubeconfig"), "apiVersion: v1\nkind: Config\nclusters: []\n");
+        File.Delete(InstanceFile("talosconfig"));
+
+        var result = await _engine.RestoreClusterAsync(_world.Selector, null, NullObserver.Instance, SampleWorld.Timeout);
+
+        Assert.Equal(original, File.ReadAllBytes(InstanceFile("kubeconfig")));
+        Assert.Equal("apiVersion: v1\nkind: Config\nclusters: []\n", File.ReadAllText(InstanceFile("kubeconfig.bak")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(InstanceFile("kubeconfig")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(InstanceFile("talosconfig")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(InstanceFile("secrets.yaml")));
+        Assert.Contains(result.Items, i => i.Item == "kubeconfig" && i.Action == RestoreAction.Replaced);
+        Assert.Contains(result.Items, i => i.Item == "talosconfig" && i.Action == RestoreAction.Created);
+        Assert.Contains(result.Items, i => i.Item == "secrets.yaml" && i.Action == RestoreAction.Unchanged);
+    }
+
+    [Fact]
+    public async Task Cluster_services_are_swapped_in_and_the_previous_tree_kept()
+    {
+        await _engine.BackupClusterAsync(_world.Selector, NullObserver.Instance, SampleWorld.Timeout);
+        var services = Path.Combine(_world.InstancePath, "setup", "cluster-services");
+        Directory.Delete(Path.Combine(services, "traefik"), recursive: true);
+        File.WriteAllText(Path.Combine(services, "stray.yaml"), "x: 1\n");
+
+        await _engine.RestoreClusterAsync(_world.Selector, null, NullObserver.Instance, SampleWorld.Timeout);
+
+        Assert.True(File.Exists(Path.Combine(services, "traefik", "wild-manifest.yaml")));
+        Assert.False(File.Exists(Path.Combine(services, "stray.yaml")));
+        Assert.True(File.Exists(Path.Combine(services + ".bak", "stray.yaml")));
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(_world.InstancePath, "setup"), ".*"));
+    }
+
+    [Fact]
+    public async Task Migration_restores_another_instances_backup_into_this_instance()
+    {
+        await _engine.BackupClusterAsync(_world.Selector, NullObserver.Instance, SampleWorld.Timeout);
+        var (newPath, _) = SampleInstance.Write(_world.DataDir, "new-cloud", seed: 99);
+        File.Delete(Path.Combine(newPath, "kubeconfig"));
+        var selector = _world.Selector with { Instance = "new-cloud" };
+
+        var result = await _engine.RestoreClusterAsync(selector, "demo-cloud", NullObserver.Instance, SampleWorld.Timeout);
+
+        Assert.Equal("new-cloud", result.Instance);
+        Assert.Equal("demo-cloud", result.FromInstance);
+        Assert.Equal(File.ReadAllBytes(InstanceFile("kubeconfig")), File.ReadAllBytes(Path.Combine(newPath, "kubeconfig")));
+        Assert.Equal("demo-cloud-cluster", YamlDocumentText.Load(Path.Combine(newPath, "config.yaml")).GetScalar(["cluster", "name"]));
+    }
+
+    [Fact]
+    public async Task A_damaged_backup_restores_nothing()
+    {
+        await _engine.BackupClusterAsync(_world.Selector, NullObserver.Instance, SampleWorld.Timeout);
+        File.WriteAllText(InstanceFile("kubeconfig"), "current");
+        var tampered = _world.BackupDir("cluster/cluster-config.yaml");
+        File.AppendAllText(tampered, "evil: true\n");
+        var before = Directory.EnumerateFiles(_world.InstancePath, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
+
+        var ex = await Assert.ThrowsAsync<CorruptBackupException>(() => _engine.RestoreClusterAsync(_world.Selector, null, NullObserver.Instance, SampleWorld.Timeout));
+
+        Assert.Contains("cluster-config.yaml", ex.Message);
+        Assert.Contains("Nothing was restored", ex.Message);
+        var after = Directory.EnumerateFiles(_world.InstancePath, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
+        Assert.Equal(before.Keys.Order(), after.Keys.Order());
+        Assert.All(before, kv => Assert.Equal(kv.Value, after[kv.Key]));
+    }
+
+    [Fact]
+    public async Task Restore_without_a_backup_is_not_found()
+    {
+        var ex = await Assert.ThrowsAsync<NotFoundException>(() => _engine.RestoreClusterAsync(_world.Selector, null, NullObserver.Instance, SampleWorld.Timeout));
+        Assert.Contains("No backup of the cluster", ex.Message);
+    }
+
+    [Fact]
+    public async Task Restore_reports_the_restore_milestones()
+    {
+        await _engine.BackupClusterAsync(_world.Selector, NullObserver.Instance, SampleWorld.Timeout);
+        var observer = new RecordingObserver();
+        await _engine.RestoreClusterAsync(_world.Selector, null, observer, SampleWorld.Timeout);
+        var events = observer.Progress("cluster").ToList();
+        Assert.Equal((10, "Validating backup"), (events[0].Percent, events[0].Milestone));
+        Assert.Equal((100, "Restore complete"), (events[^1].Percent, events[^1].Milestone));
+    }
+}
