@@ -54,6 +54,10 @@ public sealed class WildBackupEngine(EngineOptions? options = null)
         return dir.GetApp(dir.ResolveInstance(selector.Instance), name);
     }
 
+    /// <summary>Where backups of the selected instance go, as shown to people (credentials removed).</summary>
+    public string DescribeDestination(InstanceSelector selector) =>
+        StoreFactory.Redact(DestinationResolver.Resolve(selector.Destination, GetInstance(selector)));
+
     // ----- backup -----
 
     /// <summary>Backs up one app's configuration (latest only, verified, atomic).</summary>

@@ -108,6 +108,7 @@ public sealed class InstanceDirectory
             Instance = instance.Name,
             Namespace = ns,
             Path = path,
+            DataDir = instance.DataDir,
             Requires = manifest?.Requires ?? [],
             Description = manifest?.Description,
             Version = manifest?.Version,

@@ -21,6 +21,8 @@ public sealed record WildApp
     /// <summary>The Kubernetes namespace (kustomization.yaml's <c>namespace:</c>, else the app name).</summary>
     public required string Namespace { get; init; }
     public required string Path { get; init; }
+    /// <summary>The data dir the instance lives in (so piping an app on keeps the same data dir).</summary>
+    public required string DataDir { get; init; }
     /// <summary>Apps this one depends on (the manifest's <c>requires</c>).</summary>
     public IReadOnlyList<string> Requires { get; init; } = [];
     public string? Description { get; init; }

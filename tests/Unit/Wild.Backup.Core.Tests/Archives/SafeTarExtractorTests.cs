@@ -3,6 +3,7 @@ using System.IO.Compression;
 using Wild.Backup.Core.Archives;
 using Wild.Backup.Core.Errors;
 using Wild.Backup.Core.Tests.Support;
+using Wild.Backup.Testing;
 using Xunit;
 
 namespace Wild.Backup.Core.Tests.Archives;

@@ -5,6 +5,7 @@ using Wild.Backup.Core.Errors;
 using Wild.Backup.Core.Progress;
 using Wild.Backup.Core.Storage;
 using Wild.Backup.Core.Tests.Support;
+using Wild.Backup.Testing;
 using Wild.Backup.Core.Yaml;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using Wild.Backup.Core.Backups;
 using Wild.Backup.Core.Progress;
 using Wild.Backup.Core.Tests.Support;
+using Wild.Backup.Testing;
 using Wild.Backup.Core.Yaml;
 using Xunit;
 

@@ -2,6 +2,7 @@ using Wild.Backup.Core.Backups;
 using Wild.Backup.Core.Progress;
 using Wild.Backup.Core.Storage;
 using Wild.Backup.Core.Tests.Support;
+using Wild.Backup.Testing;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,6 +1,7 @@
 using Wild.Backup.Core.Errors;
 using Wild.Backup.Core.Progress;
 using Wild.Backup.Core.Tests.Support;
+using Wild.Backup.Testing;
 using Xunit;
 
 namespace Wild.Backup.Core.Tests.Backups;

@@ -3,6 +3,7 @@ using Wild.Backup.Core.Instances;
 using Wild.Backup.Core.Samples;
 using Wild.Backup.Core.Storage;
 using Wild.Backup.Core.Tests.Support;
+using Wild.Backup.Testing;
 using Xunit;
 
 namespace Wild.Backup.Core.Tests.Instances;

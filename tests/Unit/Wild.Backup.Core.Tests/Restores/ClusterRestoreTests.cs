@@ -3,6 +3,7 @@ using Wild.Backup.Core.Progress;
 using Wild.Backup.Core.Restores;
 using Wild.Backup.Core.Samples;
 using Wild.Backup.Core.Tests.Support;
+using Wild.Backup.Testing;
 using Wild.Backup.Core.Yaml;
 using Xunit;
 

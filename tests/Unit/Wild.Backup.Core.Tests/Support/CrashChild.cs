@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Wild.Backup.Core.Progress;
+using Wild.Backup.Testing;
 using Wild.Backup.Core.Storage;
 
 namespace Wild.Backup.Core.Tests.Support;

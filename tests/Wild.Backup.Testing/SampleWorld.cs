@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Wild.Backup.Core;
 using Wild.Backup.Core.Progress;
 using Wild.Backup.Core.Samples;
 
-namespace Wild.Backup.Core.Tests.Support;
+namespace Wild.Backup.Testing;
 
 /// <summary>A temp data dir holding the sample instance, and a destination directory beside it.</summary>
 public sealed class SampleWorld : IDisposable

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Wild.Backup.Core.Tests.Support;
+namespace Wild.Backup.Testing;
 
 /// <summary>A directory under the system temp dir, removed on dispose.</summary>
 public sealed class TempDir : IDisposable

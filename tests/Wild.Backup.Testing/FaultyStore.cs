@@ -1,6 +1,6 @@
 using Wild.Backup.Core.Storage;
 
-namespace Wild.Backup.Core.Tests.Support;
+namespace Wild.Backup.Testing;
 
 /// <summary>
 /// A store wrapper that counts every call — including each write, flush and close on the streams it hands out — and

@@ -1,0 +1,30 @@
+@{
+    RootModule           = 'Wild.Backup.PowerShell.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5d6b0a4e-8f6f-4d63-9a53-2f7c3e0b9a11'
+    Author               = 'WildBackup'
+    CompanyName          = 'WildBackup'
+    Copyright            = '(c) WildBackup contributors. Apache-2.0.'
+    Description          = 'Disaster recovery for Wild Cloud instances: verified, latest-only backups of apps and cluster configuration to a directory or NFS share, and restore.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('WildBackup.format.ps1xml')
+    CmdletsToExport      = @(
+        'Get-WildInstance'
+        'Get-WildApp'
+        'Backup-WildApp'
+        'Backup-WildCluster'
+        'Restore-WildCluster'
+        'Get-WildBackup'
+        'Test-WildBackup'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('Backup', 'DisasterRecovery', 'Kubernetes', 'Longhorn', 'NFS', 'WildCloud')
+            LicenseUri = 'https://www.apache.org/licenses/LICENSE-2.0'
+        }
+    }
+}
