@@ -80,17 +80,19 @@ public sealed class WildBackupEngine(EngineOptions? options = null)
         var targets = apps is null
             ? scope.Directory.ListApps(scope.Instance).Select(a => a.Name).ToList()
             : apps.Distinct(StringComparer.Ordinal).ToList();
-        var overall = new ProgressReporter(observer, "instance", $"Backing up {targets.Count} apps of {scope.Instance.Name}");
+        // Several apps: an overall bar with each app's bar under it. One app: just its own.
+        var overall = targets.Count > 1 ? new ProgressReporter(observer, "instance", $"Backing up {targets.Count} apps of {scope.Instance.Name}") : null;
+        var parent = overall is null ? null : "instance";
         var range = new Milestone(0, "Backing up apps", 100);
         for (var i = 0; i < targets.Count; i++)
         {
             ct.ThrowIfCancellationRequested();
-            overall.Bytes(range, i, targets.Count, $"{targets[i]} ({i + 1} of {targets.Count})");
+            overall?.Bytes(range, i, targets.Count, $"{targets[i]} ({i + 1} of {targets.Count})");
             BackupOutcome outcome;
             try
             {
                 var app = scope.Directory.GetApp(scope.Instance, targets[i]);
-                outcome = new BackupOutcome(targets[i], await BackupAppCoreAsync(scope, app, observer, "instance", ct).ConfigureAwait(false), null);
+                outcome = new BackupOutcome(targets[i], await BackupAppCoreAsync(scope, app, observer, parent, ct).ConfigureAwait(false), null);
             }
             catch (Exception ex) when (ex is WildBackupException or IOException or UnauthorizedAccessException)
             {
@@ -99,7 +101,7 @@ public sealed class WildBackupEngine(EngineOptions? options = null)
             yield return outcome;
             if (outcome.Error is WildBackupException { Kind: WildErrorKind.Unreachable or WildErrorKind.NoSpace }) yield break;
         }
-        overall.Milestone(new Milestone(100, "Backing up apps"), $"{targets.Count} apps");
+        overall?.Milestone(new Milestone(100, "Backing up apps"), $"{targets.Count} apps");
     }
 
     /// <summary>Backs up the cluster-level files: kubeconfig, talosconfig, config and secrets without apps, cluster services.</summary>

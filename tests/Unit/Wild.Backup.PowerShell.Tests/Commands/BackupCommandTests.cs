@@ -165,7 +165,7 @@ public sealed class BackupCommandTests : IDisposable
     [Fact]
     public void Secrets_never_reach_any_stream_or_the_host()
     {
-        var (output, ps) = _ps.Invoke("Backup-WildApp -All -DataDir $data -Destination $dest -Verbose; Backup-WildCluster -DataDir $data -Destination $dest -Verbose; Get-WildBackup -DataDir $data -Destination $dest | Out-String; Test-WildBackup -DataDir $data -Destination $dest");
+        var (output, ps) = _ps.Invoke("Backup-WildApp -All -DataDir $data -Destination $dest -Verbose; Backup-WildCluster -DataDir $data -Destination $dest -Verbose; Get-WildBackup -DataDir $data -Destination $dest; Test-WildBackup -DataDir $data -Destination $dest");
         var text = string.Join("\n", output.Select(o => o.ToString()))
             + string.Join("\n", ps.Streams.Verbose.Select(v => v.Message))
             + string.Join("\n", ps.Streams.Warning.Select(v => v.Message))
