@@ -37,20 +37,25 @@ public sealed class BlockStoreReader(IBackupStore store)
                 $"No Longhorn backup store at {Store.Location}: '{BlockStorePaths.VolumesDirectory}' does not exist.", ex.Message, ex)
             { Target = BlockStorePaths.VolumesDirectory };
         }
-        var names = new List<string>();
+        var found = new List<(string Name, string Directory)>();
         foreach (var l1 in level1.Where(e => e.IsDirectory))
         {
             foreach (var l2 in (await Store.ListAsync(l1.Path, ct).ConfigureAwait(false)).Where(e => e.IsDirectory))
             {
                 foreach (var v in await Store.ListAsync(l2.Path, ct).ConfigureAwait(false))
                 {
-                    if (v.IsDirectory && BlockStorePaths.IsValidName(v.Name)) names.Add(v.Name);
+                    if (v.IsDirectory && BlockStorePaths.IsValidName(v.Name)) found.Add((v.Name, v.Path));
                 }
             }
         }
-        var result = new List<BackupVolumeEntry>(names.Count);
-        foreach (var name in names.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        var result = new List<BackupVolumeEntry>(found.Count);
+        foreach (var (name, directory) in found.OrderBy(x => x.Name, StringComparer.Ordinal).ThenBy(x => x.Directory, StringComparer.Ordinal))
         {
+            if (directory != BlockStorePaths.VolumeDirectory(name))
+            {
+                result.Add(new BackupVolumeEntry(name, null, $"'{directory}' is not where Longhorn keeps volume '{name}' ({BlockStorePaths.VolumeDirectory(name)})."));
+                continue;
+            }
             try
             {
                 result.Add(new BackupVolumeEntry(name, await ReadVolumeConfigAsync(name, ct).ConfigureAwait(false), null));
