@@ -79,7 +79,7 @@ public sealed partial class LonghornDataPlane
         return Volume(snapshot.VolumeName).DeleteSnapshotAsync(snapshotName, ct);
     }
 
-    private SimVolume Volume(string name)
+    internal SimVolume Volume(string name)
     {
         ThrowIfDisposed();
         return _volumes.TryGetValue(name, out var v) ? v

@@ -43,6 +43,11 @@ internal sealed class SimVolume : IDisposable
     public string HeadPath => System.IO.Path.Combine(_directory, "head.img");
     public TimeSpan LockTimeout { get; }
 
+    private long _snapshotTrackReads;
+
+    /// <summary>Tracks read from snapshots so far (holes included): lets tests see what a backup read.</summary>
+    public long SnapshotTrackReads => Interlocked.Read(ref _snapshotTrackReads);
+
     public VolumeStatus Status
     {
         get { lock (_snapshots) return _status; }
@@ -231,6 +236,7 @@ internal sealed class SimVolume : IDisposable
             for (var pos = 0; pos < buffer.Length; pos += TrackSize)
             {
                 var track = (offset + pos) / TrackSize;
+                Interlocked.Increment(ref _snapshotTrackReads);
                 var slice = buffer.Slice(pos, TrackSize);
                 var owner = -1;
                 for (var i = at; i >= 0 && owner < 0; i--)

@@ -55,7 +55,7 @@ public sealed class VolumeDataWriter(LonghornDataPlane plane, string volumeName)
         for (var i = 0; i < count; i++)
         {
             var length = rng.Next(minSize, maxSize + 1);
-            next = AlignUp(next + rng.Next(0, 8) * (long)rng.Next(FsBlock, 1024 * 1024), FsBlock);
+            next = AlignUp(next + rng.Next(0, 4) * (long)rng.Next(FsBlock, 512 * 1024), FsBlock);
             if (next + length > volumeSize) throw new ArgumentOutOfRangeException(nameof(count), "the files do not fit in the volume");
             var content = new byte[length];
             rng.NextBytes(content);
