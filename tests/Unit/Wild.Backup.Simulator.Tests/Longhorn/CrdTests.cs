@@ -52,8 +52,13 @@ public sealed class CrdTests
         AssertCovers(typeof(SnapshotStatus), Props("Snapshot", "status"));
         AssertCovers(typeof(VolumeStatus), Props("Volume", "status"));
         AssertCovers(typeof(VolumeSpec), Props("Volume", "spec"));
-        var conditionFields = Props("BackupTarget", "status")["conditions"].Items;
-        Assert.NotNull(conditionFields);
+        var conditions = AsSchema(Props("BackupTarget", "status")["conditions"].Items);
+        Assert.Equal("array", Props("BackupTarget", "status")["conditions"].Type);
+        Assert.Superset(new HashSet<string> { "type", "status", "reason", "message", "lastTransitionTime" }, conditions.Properties.Keys.ToHashSet());
+        AssertCovers(typeof(LonghornCondition), conditions.Properties);
+        var labels = Props("Backup", "status")["labels"];
+        Assert.Equal("object", labels.Type);
+        Assert.Equal("string", AsSchema(labels.AdditionalProperties).Type);
     }
 
     [Fact]
@@ -74,6 +79,9 @@ public sealed class CrdTests
         Assert.Equal(6, docs.Count);
         Assert.All(docs, d => Assert.IsType<V1CustomResourceDefinition>(d));
     }
+
+    // Items and additionalProperties are untyped in the client model: read them back as schemas.
+    private static V1JSONSchemaProps AsSchema(object value) => KubernetesYaml.Deserialize<V1JSONSchemaProps>(KubernetesYaml.Serialize(value));
 
     private static void AssertCovers(Type record, IDictionary<string, V1JSONSchemaProps> schema)
     {
