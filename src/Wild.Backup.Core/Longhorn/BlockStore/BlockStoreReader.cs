@@ -72,15 +72,7 @@ public sealed class BlockStoreReader(IBackupStore store)
     public async Task<VolumeConfig> ReadVolumeConfigAsync(string volumeName, CancellationToken ct)
     {
         var path = BlockStorePaths.VolumeConfig(volumeName);
-        byte[] bytes;
-        try
-        {
-            bytes = await BlockStoreFiles.ReadAllAsync(Store, path, ct).ConfigureAwait(false);
-        }
-        catch (NotFoundException ex)
-        {
-            throw new NotFoundException("LonghornVolumeNotFound", $"Longhorn backup volume '{volumeName}' does not exist at {Store.Location}.", ex.Message, ex) { Target = volumeName };
-        }
+        var bytes = await ReadOrAsync(path, ex => VolumeNotFound(volumeName, ex), ct).ConfigureAwait(false);
         return VolumeConfigJson.Deserialize(bytes, path);
     }
 
@@ -98,7 +90,7 @@ public sealed class BlockStoreReader(IBackupStore store)
         }
         catch (NotFoundException ex)
         {
-            throw new NotFoundException("LonghornVolumeNotFound", $"Longhorn backup volume '{volumeName}' does not exist at {Store.Location}.", ex.Message, ex) { Target = volumeName };
+            throw VolumeNotFound(volumeName, ex);
         }
         if (!top.Any(e => e.IsDirectory && e.Name == BlockStorePaths.BackupsDirectoryName)) return [];
         var entries = await Store.ListAsync(BlockStorePaths.BackupsDirectory(volumeName), ct).ConfigureAwait(false);
@@ -132,15 +124,8 @@ public sealed class BlockStoreReader(IBackupStore store)
     public async Task<BackupConfig> ReadBackupConfigAsync(string volumeName, string backupName, CancellationToken ct)
     {
         var path = BlockStorePaths.BackupConfig(volumeName, backupName);
-        byte[] bytes;
-        try
-        {
-            bytes = await BlockStoreFiles.ReadAllAsync(Store, path, ct).ConfigureAwait(false);
-        }
-        catch (NotFoundException ex)
-        {
-            throw new NotFoundException("LonghornBackupNotFound", $"Longhorn backup '{backupName}' of volume '{volumeName}' does not exist at {Store.Location}.", ex.Message, ex) { Target = backupName };
-        }
+        var bytes = await ReadOrAsync(path, ex => new NotFoundException("LonghornBackupNotFound",
+            $"Longhorn backup '{backupName}' of volume '{volumeName}' does not exist at {Store.Location}.", ex.Message, ex) { Target = backupName }, ct).ConfigureAwait(false);
         return BackupConfigJson.Deserialize(bytes, path);
     }
 
@@ -169,15 +154,7 @@ public sealed class BlockStoreReader(IBackupStore store)
     public async Task<BackupBlock> ReadBlockAsync(BlockMap map, BlockMapping mapping, CancellationToken ct)
     {
         var path = BlockStorePaths.Block(map.VolumeName, mapping.BlockChecksum);
-        byte[] stored;
-        try
-        {
-            stored = await BlockStoreFiles.ReadAllAsync(Store, path, ct).ConfigureAwait(false);
-        }
-        catch (NotFoundException ex)
-        {
-            throw BlockError(map, mapping, path, "is missing", ex);
-        }
+        var stored = await ReadOrAsync(path, ex => BlockError(map, mapping, path, "is missing", ex), ct).ConfigureAwait(false);
         byte[] data;
         try
         {
@@ -211,6 +188,22 @@ public sealed class BlockStoreReader(IBackupStore store)
         }
         await target.FlushAsync(ct).ConfigureAwait(false);
     }
+
+    /// <summary>The whole file, or the exception <paramref name="whenMissing"/> makes when it does not exist.</summary>
+    private async Task<byte[]> ReadOrAsync(string path, Func<NotFoundException, Exception> whenMissing, CancellationToken ct)
+    {
+        try
+        {
+            return await BlockStoreFiles.ReadAllAsync(Store, path, ct).ConfigureAwait(false);
+        }
+        catch (NotFoundException ex)
+        {
+            throw whenMissing(ex);
+        }
+    }
+
+    private NotFoundException VolumeNotFound(string volumeName, NotFoundException ex) =>
+        new("LonghornVolumeNotFound", $"Longhorn backup volume '{volumeName}' does not exist at {Store.Location}.", ex.Message, ex) { Target = volumeName };
 
     private static CorruptBackupException BlockError(BlockMap map, BlockMapping mapping, string path, string what, Exception? inner) =>
         new("LonghornBlockCorrupt",

@@ -4,28 +4,13 @@ namespace Wild.Backup.Simulator.Longhorn.Crds;
 /// v1beta2 Backup type); unknown fields are preserved, not pruned.</summary>
 internal static class BackupCrd
 {
-    public static string Yaml => CrdFragments.Header("Backup", "backups", "lhb") + $$"""
-
-          versions:
-          - name: v1beta2
-            served: true
-            storage: true
-            subresources:
-              status: {}
-            additionalPrinterColumns:
-            - {description: The snapshot name, jsonPath: .status.snapshotName, name: SnapshotName, type: string}
-            - {description: The snapshot size, jsonPath: .status.size, name: SnapshotSize, type: string}
-            - {description: The snapshot creation time, jsonPath: .status.snapshotCreatedAt, name: SnapshotCreatedAt, type: string}
-            - {description: The backup target name, jsonPath: .status.backupTargetName, name: BackupTarget, type: string}
-            - {description: The backup state, jsonPath: .status.state, name: State, type: string}
-            - {description: The backup last synced time, jsonPath: .status.lastSyncedAt, name: LastSyncedAt, type: string}
-            schema:
-              openAPIV3Schema:
-                type: object
-                properties:
-                  apiVersion: {type: string}
-                  kind: {type: string}
-                  metadata: {type: object}
+    public static string Yaml => CrdFragments.Header("Backup", "backups", "lhb",
+        "{description: The snapshot name, jsonPath: .status.snapshotName, name: SnapshotName, type: string}",
+        "{description: The snapshot size, jsonPath: .status.size, name: SnapshotSize, type: string}",
+        "{description: The snapshot creation time, jsonPath: .status.snapshotCreatedAt, name: SnapshotCreatedAt, type: string}",
+        "{description: The backup target name, jsonPath: .status.backupTargetName, name: BackupTarget, type: string}",
+        "{description: The backup state, jsonPath: .status.state, name: State, type: string}",
+        "{description: The backup last synced time, jsonPath: .status.lastSyncedAt, name: LastSyncedAt, type: string}") + $$"""
                   spec:
                     type: object
                     x-kubernetes-preserve-unknown-fields: true

@@ -4,27 +4,12 @@ namespace Wild.Backup.Simulator.Longhorn.Crds;
 /// backup-target Setting). The product uses the one named <c>default</c>.</summary>
 internal static class BackupTargetCrd
 {
-    public static string Yaml => CrdFragments.Header("BackupTarget", "backuptargets", "lhbt") + $$"""
-
-          versions:
-          - name: v1beta2
-            served: true
-            storage: true
-            subresources:
-              status: {}
-            additionalPrinterColumns:
-            - {description: The backup target URL, jsonPath: .spec.backupTargetURL, name: URL, type: string}
-            - {description: The backup target credential secret, jsonPath: .spec.credentialSecret, name: Credential, type: string}
-            - {description: The backup target poll interval, jsonPath: .spec.pollInterval, name: LastBackupAt, type: string}
-            - {description: Indicate whether the backup target is available or not, jsonPath: .status.available, name: Available, type: boolean}
-            - {description: The backup target last synced time, jsonPath: .status.lastSyncedAt, name: LastSyncedAt, type: string}
-            schema:
-              openAPIV3Schema:
-                type: object
-                properties:
-                  apiVersion: {type: string}
-                  kind: {type: string}
-                  metadata: {type: object}
+    public static string Yaml => CrdFragments.Header("BackupTarget", "backuptargets", "lhbt",
+        "{description: The backup target URL, jsonPath: .spec.backupTargetURL, name: URL, type: string}",
+        "{description: The backup target credential secret, jsonPath: .spec.credentialSecret, name: Credential, type: string}",
+        "{description: The backup target poll interval, jsonPath: .spec.pollInterval, name: LastBackupAt, type: string}",
+        "{description: Indicate whether the backup target is available or not, jsonPath: .status.available, name: Available, type: boolean}",
+        "{description: The backup target last synced time, jsonPath: .status.lastSyncedAt, name: LastSyncedAt, type: string}") + $$"""
                   spec:
                     type: object
                     x-kubernetes-preserve-unknown-fields: true

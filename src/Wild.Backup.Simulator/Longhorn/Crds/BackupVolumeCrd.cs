@@ -4,27 +4,12 @@ namespace Wild.Backup.Simulator.Longhorn.Crds;
 /// named <c>&lt;volume&gt;-&lt;hash&gt;</c>: select it by its labels, not its name.</summary>
 internal static class BackupVolumeCrd
 {
-    public static string Yaml => CrdFragments.Header("BackupVolume", "backupvolumes", "lhbv") + $$"""
-
-          versions:
-          - name: v1beta2
-            served: true
-            storage: true
-            subresources:
-              status: {}
-            additionalPrinterColumns:
-            - {description: The backup target name, jsonPath: .spec.backupTargetName, name: BackupTarget, type: string}
-            - {description: The backup volume creation time, jsonPath: .status.createdAt, name: CreatedAt, type: string}
-            - {description: The backup volume last backup name, jsonPath: .status.lastBackupName, name: LastBackupName, type: string}
-            - {description: The backup volume last backup time, jsonPath: .status.lastBackupAt, name: LastBackupAt, type: string}
-            - {description: The backup volume last synced time, jsonPath: .status.lastSyncedAt, name: LastSyncedAt, type: string}
-            schema:
-              openAPIV3Schema:
-                type: object
-                properties:
-                  apiVersion: {type: string}
-                  kind: {type: string}
-                  metadata: {type: object}
+    public static string Yaml => CrdFragments.Header("BackupVolume", "backupvolumes", "lhbv",
+        "{description: The backup target name, jsonPath: .spec.backupTargetName, name: BackupTarget, type: string}",
+        "{description: The backup volume creation time, jsonPath: .status.createdAt, name: CreatedAt, type: string}",
+        "{description: The backup volume last backup name, jsonPath: .status.lastBackupName, name: LastBackupName, type: string}",
+        "{description: The backup volume last backup time, jsonPath: .status.lastBackupAt, name: LastBackupAt, type: string}",
+        "{description: The backup volume last synced time, jsonPath: .status.lastSyncedAt, name: LastSyncedAt, type: string}") + $$"""
                   spec:
                     type: object
                     x-kubernetes-preserve-unknown-fields: true

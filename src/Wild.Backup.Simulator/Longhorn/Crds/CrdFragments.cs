@@ -32,8 +32,12 @@ internal static class CrdFragments
         type: object
         """);
 
-    /// <summary>The header every CRD has: apiVersion, kind, metadata, group and names.</summary>
-    public static string Header(string kind, string plural, string shortName) => $"""
+    /// <summary>
+    /// Everything up to a CRD's own properties: apiVersion, kind, metadata, group, names, the one served and stored
+    /// version v1beta2 with its status subresource and printer columns (flow-style YAML maps), and the schema's
+    /// apiVersion/kind/metadata. The CRD appends its properties indented by 10.
+    /// </summary>
+    public static string Header(string kind, string plural, string shortName, params string[] printerColumns) => $"""
         apiVersion: apiextensions.k8s.io/v1
         kind: CustomResourceDefinition
         metadata:
@@ -51,6 +55,22 @@ internal static class CrdFragments
             - {shortName}
             singular: {kind.ToLowerInvariant()}
           scope: Namespaced
+          versions:
+          - name: v1beta2
+            served: true
+            storage: true
+            subresources:
+              status: {"{}"}
+            additionalPrinterColumns:
+        {string.Join("\n", printerColumns.Select(c => "    - " + c))}
+            schema:
+              openAPIV3Schema:
+                type: object
+                properties:
+                  apiVersion: {"{type: string}"}
+                  kind: {"{type: string}"}
+                  metadata: {"{type: object}"}
+
         """;
 
     private static string Indent(int n, string text)

@@ -3,28 +3,13 @@ namespace Wild.Backup.Simulator.Longhorn.Crds;
 /// <summary>volumes.longhorn.io, trimmed to the fields the product and the simulator use (longhorn-manager v1beta2 Volume).</summary>
 internal static class VolumeCrd
 {
-    public static string Yaml => CrdFragments.Header("Volume", "volumes", "lhv") + $$"""
-
-          versions:
-          - name: v1beta2
-            served: true
-            storage: true
-            subresources:
-              status: {}
-            additionalPrinterColumns:
-            - {description: The data engine of the volume, jsonPath: .spec.dataEngine, name: Data Engine, type: string}
-            - {description: The state of the volume, jsonPath: .status.state, name: State, type: string}
-            - {description: The robustness of the volume, jsonPath: .status.robustness, name: Robustness, type: string}
-            - {description: The size of the volume, jsonPath: .spec.size, name: Size, type: string}
-            - {description: The node that the volume is currently attaching to, jsonPath: .status.currentNodeID, name: Node, type: string}
-            - {jsonPath: .metadata.creationTimestamp, name: Age, type: date}
-            schema:
-              openAPIV3Schema:
-                type: object
-                properties:
-                  apiVersion: {type: string}
-                  kind: {type: string}
-                  metadata: {type: object}
+    public static string Yaml => CrdFragments.Header("Volume", "volumes", "lhv",
+        "{description: The data engine of the volume, jsonPath: .spec.dataEngine, name: Data Engine, type: string}",
+        "{description: The state of the volume, jsonPath: .status.state, name: State, type: string}",
+        "{description: The robustness of the volume, jsonPath: .status.robustness, name: Robustness, type: string}",
+        "{description: The size of the volume, jsonPath: .spec.size, name: Size, type: string}",
+        "{description: The node that the volume is currently attaching to, jsonPath: .status.currentNodeID, name: Node, type: string}",
+        "{jsonPath: .metadata.creationTimestamp, name: Age, type: date}") + $$"""
                   spec:
                     type: object
                     x-kubernetes-preserve-unknown-fields: true

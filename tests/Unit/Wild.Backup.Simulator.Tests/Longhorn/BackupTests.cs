@@ -10,13 +10,6 @@ namespace Wild.Backup.Simulator.Tests.Longhorn;
 
 public sealed class BackupTests
 {
-    private static byte[] Block(int seed)
-    {
-        var b = new byte[BlockSize];
-        new Random(seed).NextBytes(b);
-        return b;
-    }
-
     private static long Sum(IEnumerable<string> files) => files.Sum(p => new FileInfo(p).Length);
 
     [Fact]

@@ -68,7 +68,10 @@ public sealed class CrdTests
         Assert.Superset(new HashSet<string> { "volume", "createSnapshot", "labels" }, Props("Snapshot", "spec").Keys.ToHashSet());
         Assert.Superset(new HashSet<string> { "fromBackup", "size", "numberOfReplicas", "frontend", "dataEngine", "Standby" }, Props("Volume", "spec").Keys.ToHashSet());
         Assert.Superset(new HashSet<string> { "backupTargetURL", "credentialSecret", "pollInterval" }, Props("BackupTarget", "spec").Keys.ToHashSet());
-        Assert.Equal("string", Crd("Setting").Spec.Versions.Single().Schema.OpenAPIV3Schema.Properties["value"].Type);
+        var setting = Crd("Setting").Spec.Versions.Single().Schema.OpenAPIV3Schema;
+        Assert.Equal("string", setting.Properties["value"].Type);
+        Assert.Contains("value", setting.Required);
+        Assert.Equal(6, Crd("Backup").Spec.Versions.Single().AdditionalPrinterColumns.Count);
         Assert.Equal(["full", "incremental", ""], Props("Backup", "spec")["backupMode"].EnumProperty.Select(e => e.ToString()));
     }
 

@@ -10,13 +10,6 @@ namespace Wild.Backup.Simulator.Tests.Longhorn;
 
 public sealed class RestoreAndDeletionTests
 {
-    private static byte[] Block(int seed)
-    {
-        var b = new byte[BlockSize];
-        new Random(seed).NextBytes(b);
-        return b;
-    }
-
     [Fact]
     public async Task A_restore_is_byte_identical_and_clears_restoreRequired()
     {

@@ -32,6 +32,14 @@ public sealed class DataPlaneFixture : IAsyncDisposable
     public string TargetDirectory => Path.Combine(_root, "export");
     public BlockStoreReader Reader => new(new Wild.Backup.Core.Storage.LocalDirectoryStore(TargetDirectory));
 
+    /// <summary>A 2 MiB block of pseudo-random bytes from <paramref name="seed"/>.</summary>
+    public static byte[] Block(int seed)
+    {
+        var b = new byte[BlockSize];
+        new Random(seed).NextBytes(b);
+        return b;
+    }
+
     public Task<VolumeInfo> CreateVolumeAsync(string name, int sizeMiB = 32, string? compression = null) =>
         Plane.CreateVolumeAsync(new VolumeRequest { Name = name, SizeBytes = (long)sizeMiB * MiB, BackupCompressionMethod = compression }, Ct);
 
