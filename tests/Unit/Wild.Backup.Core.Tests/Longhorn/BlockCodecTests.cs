@@ -1,6 +1,6 @@
 using Wild.Backup.Core.Longhorn.BlockStore;
 using Wild.Backup.Core.Tests.Longhorn.Support;
-using Wild.Backup.Core.Tests.Support;
+using Wild.Backup.Testing;
 using Xunit;
 
 namespace Wild.Backup.Core.Tests.Longhorn;

@@ -3,7 +3,7 @@ using Wild.Backup.Core.Errors;
 using Wild.Backup.Core.Longhorn.BlockStore;
 using Wild.Backup.Core.Storage;
 using Wild.Backup.Core.Tests.Longhorn.Support;
-using Wild.Backup.Core.Tests.Support;
+using Wild.Backup.Testing;
 using Xunit;
 using static Wild.Backup.Core.Tests.Longhorn.Support.BlockStoreFixture;
 

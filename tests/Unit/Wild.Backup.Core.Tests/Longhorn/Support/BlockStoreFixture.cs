@@ -1,6 +1,6 @@
 using Wild.Backup.Core.Longhorn.BlockStore;
 using Wild.Backup.Core.Storage;
-using Wild.Backup.Core.Tests.Support;
+using Wild.Backup.Testing;
 
 namespace Wild.Backup.Core.Tests.Longhorn.Support;
 
