@@ -65,92 +65,240 @@ public sealed class WildBackupEngine(EngineOptions? options = null)
     {
         WildName.Validate(app, "app");
         await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
-        var wildApp = scope.Directory.GetApp(scope.Instance, app);
-        return await BackupAppCoreAsync(scope, wildApp, observer, parent: null, ct).ConfigureAwait(false);
+        var job = AppJob(scope, scope.Directory.GetApp(scope.Instance, app));
+        return await SingleAsync(RunBackupsAsync(scope, [job], observer, null, ct)).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Backs up several apps (all of them when <paramref name="apps"/> is null), one after another, yielding each
-    /// outcome as it finishes. One app failing does not stop the others; storage that cannot be reached or is full
-    /// stops the run (every further app would fail the same way) after reporting the app it happened on.
+    /// Backs up several apps (all of them when <paramref name="apps"/> is null), yielding each outcome as its batch is
+    /// committed. One app failing does not stop the others; storage that cannot be reached or is full stops the run
+    /// (every further app would fail the same way) after reporting the apps it happened to.
     /// </summary>
     public async IAsyncEnumerable<BackupOutcome> BackupAppsAsync(InstanceSelector selector, IReadOnlyList<string>? apps, IOperationObserver observer, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
-        var targets = apps is null
-            ? scope.Directory.ListApps(scope.Instance).Select(a => a.Name).ToList()
-            : apps.Distinct(StringComparer.Ordinal).ToList();
-        // Several apps: an overall bar with each app's bar under it. One app: just its own.
-        var overall = targets.Count > 1 ? new ProgressReporter(observer, "instance", $"Backing up {targets.Count} apps of {scope.Instance.Name}") : null;
-        var parent = overall is null ? null : "instance";
-        var range = new Milestone(0, "Backing up apps", 100);
-        for (var i = 0; i < targets.Count; i++)
+        var jobs = new List<BackupJob>();
+        var failures = new List<BackupOutcome>();
+        if (apps is null) jobs.AddRange(scope.Directory.ListApps(scope.Instance).Select(a => AppJob(scope, a)));
+        foreach (var name in apps?.Distinct(StringComparer.Ordinal) ?? [])
         {
-            ct.ThrowIfCancellationRequested();
-            overall?.Bytes(range, i, targets.Count, $"{targets[i]} ({i + 1} of {targets.Count})");
-            BackupOutcome outcome;
             try
             {
-                var app = scope.Directory.GetApp(scope.Instance, targets[i]);
-                outcome = new BackupOutcome(targets[i], await BackupAppCoreAsync(scope, app, observer, parent, ct).ConfigureAwait(false), null);
+                jobs.Add(AppJob(scope, scope.Directory.GetApp(scope.Instance, name)));
             }
-            catch (Exception ex) when (ex is WildBackupException or IOException or UnauthorizedAccessException)
+            catch (WildBackupException ex)
             {
-                outcome = new BackupOutcome(WildName.Show(targets[i]), null, ex);
+                failures.Add(new BackupOutcome(WildName.Show(name), null, ex));
             }
-            yield return outcome;
-            if (outcome.Error is WildBackupException { Kind: WildErrorKind.Unreachable or WildErrorKind.NoSpace }) yield break;
         }
-        overall?.Milestone(new Milestone(100, "Backing up apps"), $"{targets.Count} apps");
+        // Names that are not apps are reported first, in the order given; then the backups as they complete.
+        foreach (var f in failures) yield return f;
+        // Several apps: an overall bar with each app's bar under it. One app: just its own.
+        var overall = jobs.Count > 1 ? new ProgressReporter(observer, "instance", $"Backing up {jobs.Count} apps of {scope.Instance.Name}") : null;
+        await foreach (var outcome in RunBackupsAsync(scope, jobs, observer, overall, ct).ConfigureAwait(false)) yield return outcome;
     }
 
     /// <summary>Backs up the cluster-level files: kubeconfig, talosconfig, config and secrets without apps, cluster services.</summary>
     public async Task<BackupInfo> BackupClusterAsync(InstanceSelector selector, IOperationObserver observer, CancellationToken ct)
     {
         await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
-        var progress = new ProgressReporter(observer, "cluster", $"Backing up cluster of {scope.Instance.Name}");
-        progress.Milestone(Milestones.Backup.CreatingSnapshot, "reading cluster configuration");
-        var contents = BackupSources.ForCluster(scope.Instance, progress.Warning);
-        return await WriteBackupAsync(scope, BackupLayout.Cluster(scope.Instance.Name), contents, app: null, "backup_cluster", "the cluster", progress, ct).ConfigureAwait(false);
+        var job = new BackupJob(BackupLayout.ClusterSlot, BackupLayout.Cluster(scope.Instance.Name), null, "backup_cluster", "the cluster",
+            "cluster", $"Backing up cluster of {scope.Instance.Name}", (snapshot, warn) => BackupSources.ForCluster(snapshot, warn));
+        return await SingleAsync(RunBackupsAsync(scope, [job], observer, null, ct)).ConfigureAwait(false);
     }
 
-    private async Task<BackupInfo> BackupAppCoreAsync(Scope scope, WildApp app, IOperationObserver observer, string? parent, CancellationToken ct)
+    /// <summary>One backup to take: where it goes, and how to read its contents from the instance snapshot.</summary>
+    private sealed record BackupJob(string Name, BackupSlotAddress Address, string? App, string Operation, string What, string Target, string Activity,
+        Func<InstanceSnapshot, Action<string>, BackupContents> Contents);
+
+    private static BackupJob AppJob(Scope scope, WildApp app) =>
+        new(app.Name, BackupLayout.App(scope.Instance.Name, app.Name), app.Name, "backup_app", $"app '{app.Name}'", "apps/" + app.Name,
+            $"Backing up app {app.Name}", (snapshot, warn) => BackupSources.ForApp(snapshot, app, warn));
+
+    /// <summary>The one outcome of a one-job run: its backup, or its error rethrown.</summary>
+    private static async Task<BackupInfo> SingleAsync(IAsyncEnumerable<BackupOutcome> outcomes)
     {
-        var progress = new ProgressReporter(observer, "apps/" + app.Name, $"Backing up app {app.Name}", parent);
-        progress.Milestone(Milestones.Backup.CreatingSnapshot, "reading app configuration");
-        var contents = BackupSources.ForApp(scope.Instance, app, progress.Warning);
-        return await WriteBackupAsync(scope, BackupLayout.App(scope.Instance.Name, app.Name), contents, app.Name, "backup_app", $"app '{app.Name}'", progress, ct).ConfigureAwait(false);
+        BackupOutcome? only = null;
+        await foreach (var o in outcomes.ConfigureAwait(false)) only = o;
+        if (only?.Error is { } error) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
+        return only?.Backup ?? throw new InvalidOperationException("a one-job run produced no outcome");
     }
 
-    private async Task<BackupInfo> WriteBackupAsync(Scope scope, BackupSlotAddress address, BackupContents contents, string? app, string operation, string what, ProgressReporter progress, CancellationToken ct)
-    {
-        var store = scope.Store;
-        progress.Milestone(Milestones.Backup.ConnectingToStorage, scope.Destination);
-        await store.ProbeAsync(ct).ConfigureAwait(false);
-        var need = contents.EstimatedBytes + _options.SpaceMarginBytes;
-        var space = await store.GetSpaceAsync(ct).ConfigureAwait(false);
-        if (space.FreeBytes < need) throw new NoSpaceException(need, $"{space.FreeBytes} bytes free at {scope.Destination}");
-        await store.CreateDirectoryAsync(address.Parent, ct).ConfigureAwait(false);
-        await using var held = await DestinationLock.AcquireAsync(store, address, operation, what, _options.LockStaleAfter, ct).ConfigureAwait(false);
-        var slot = new BackupSlot(store, address);
-        await slot.RepairAsync(ct).ConfigureAwait(false);
+    /// <summary>Batches are committed after this many backups or estimated bytes, so a long run keeps finished work.</summary>
+    private const int BatchMaxBackups = 32;
+    private const long BatchMaxBytes = 256L << 20;
 
-        var record = await StagedBackupWriter.WriteAsync(store, slot, contents, (files, elapsed) => new BackupRecord
+    /// <summary>
+    /// Takes the backups: one snapshot of the instance's config files for the run, then batches of up to
+    /// <see cref="BatchMaxBackups"/>: each backup's contents read and its slot locked; each parent directory listed once
+    /// and every slot repaired from it; the backups staged concurrently; the batch committed (<see cref="BackupBatch"/>);
+    /// the locks released. Outcomes come in job order.
+    /// </summary>
+    private async IAsyncEnumerable<BackupOutcome> RunBackupsAsync(Scope scope, IReadOnlyList<BackupJob> jobs, IOperationObserver observer, ProgressReporter? overall, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var run = new BackupRun(scope, new InstanceSnapshot(scope.Instance), _options);
+        var range = new Milestone(0, "Backing up apps", 100);
+        for (var start = 0; start < jobs.Count;)
+        {
+            var chunk = new List<JobState>();
+            long estimated = 0;
+            for (var i = start; i < jobs.Count && chunk.Count < BatchMaxBackups && estimated < BatchMaxBytes; i++)
+            {
+                var progress = new ProgressReporter(observer, jobs[i].Target, jobs[i].Activity, overall?.Target);
+                var state = new JobState(jobs[i], progress);
+                chunk.Add(state);
+                overall?.Bytes(range, i, jobs.Count, $"{jobs[i].Name} ({i + 1} of {jobs.Count})");
+                await run.PrepareAsync(state, ct).ConfigureAwait(false);
+                estimated += state.Contents?.EstimatedBytes ?? 0;
+                if (run.Stopped) break;
+            }
+            await run.StageAndCommitAsync(chunk, ct).ConfigureAwait(false);
+            foreach (var state in chunk) yield return state.Outcome!;
+            start += chunk.Count;
+            if (run.Stopped) yield break;
+        }
+        overall?.Milestone(new Milestone(100, "Backing up apps"), $"{jobs.Count} apps");
+    }
+
+    /// <summary>A backup job as it goes through a run: its contents, its lock, its staged form, its outcome.</summary>
+    private sealed class JobState(BackupJob job, ProgressReporter progress)
+    {
+        public BackupJob Job => job;
+        public ProgressReporter Progress => progress;
+        public BackupContents? Contents { get; set; }
+        public DestinationLock? Lock { get; set; }
+        public BackupBatch.Staged? Staged { get; set; }
+        public BackupOutcome? Outcome { get; set; }
+        public void Fail(Exception ex) => Outcome ??= new BackupOutcome(job.Name, null, ex);
+    }
+
+    /// <summary>The state of one backup run against one destination: free space, directories made, whether storage failed.</summary>
+    private sealed class BackupRun(Scope scope, InstanceSnapshot snapshot, EngineOptions options)
+    {
+        private readonly HashSet<string> _parentsMade = new(StringComparer.Ordinal);
+        private long? _free;
+
+        /// <summary>Storage became unreachable or full: every further backup would fail the same way.</summary>
+        public bool Stopped { get; private set; }
+
+        private IBackupStore Store => scope.Store;
+
+        /// <summary>"Creating snapshot" and "Connecting to backup storage": read the contents, check space, take the lock.</summary>
+        public async Task PrepareAsync(JobState s, CancellationToken ct)
+        {
+            ct.ThrowIfCancellationRequested();
+            try
+            {
+                s.Progress.Milestone(Milestones.Backup.CreatingSnapshot, "reading configuration");
+                s.Contents = s.Job.Contents(snapshot, s.Progress.Warning);
+                s.Progress.Milestone(Milestones.Backup.ConnectingToStorage, scope.Destination);
+                if (_free is null)
+                {
+                    await Store.ProbeAsync(ct).ConfigureAwait(false);
+                    _free = (await Store.GetSpaceAsync(ct).ConfigureAwait(false)).FreeBytes;
+                }
+                var need = s.Contents.EstimatedBytes + options.SpaceMarginBytes;
+                if (_free < need) throw new NoSpaceException(need, $"{_free} bytes free at {scope.Destination}");
+                _free -= s.Contents.EstimatedBytes;
+                if (_parentsMade.Add(s.Job.Address.Parent)) await Store.CreateDirectoryAsync(s.Job.Address.Parent, ct).ConfigureAwait(false);
+                s.Lock = await DestinationLock.AcquireAsync(Store, s.Job.Address, s.Job.Operation, s.Job.What, options.LockStaleAfter, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsBackupFailure(ex))
+            {
+                Record(s, ex);
+            }
+        }
+
+        /// <summary>Repairs, stages and commits the prepared jobs of a chunk, then releases their locks.</summary>
+        public async Task StageAndCommitAsync(List<JobState> chunk, CancellationToken ct)
+        {
+            var ready = chunk.Where(s => s.Lock is not null && s.Outcome is null).ToList();
+            try
+            {
+                await using var batch = new BackupBatch(Store);
+                try
+                {
+                    // Every slot of the chunk is locked now: one listing per parent directory serves all their repairs.
+                    foreach (var group in ready.GroupBy(s => s.Job.Address.Parent))
+                    {
+                        var listing = await Store.ListAsync(group.Key, ct).ConfigureAwait(false);
+                        foreach (var s in group) await Guard(s, () => new BackupSlot(Store, s.Job.Address).RepairAsync(listing, ct)).ConfigureAwait(false);
+                    }
+                    using var gate = new SemaphoreSlim(Math.Clamp(Environment.ProcessorCount, 1, 4));
+                    await Task.WhenAll(ready.Select(async s =>
+                    {
+                        await gate.WaitAsync(ct).ConfigureAwait(false);
+                        try
+                        {
+                            if (s.Outcome is null) await Guard(s, async () => s.Staged = await batch.StageAsync(new BackupSlot(Store, s.Job.Address), s.Contents!, s.Progress, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            gate.Release();
+                        }
+                    })).ConfigureAwait(false);
+                    var staged = ready.Where(s => s.Staged is not null).ToDictionary(s => s.Staged!);
+                    if (staged.Count > 0) await batch.CommitAsync(item => MakeRecord(staged[item], item), ct).ConfigureAwait(false);
+                    foreach (var s in staged.Values)
+                    {
+                        if (s.Staged!.Record is { } record)
+                        {
+                            var info = BackupInfo.From(record, scope.LocationOf(s.Job.Address.LivePath));
+                            s.Progress.Milestone(Milestones.Backup.Complete, $"{info.Files.Count} files, {info.Size} bytes");
+                            s.Outcome = new BackupOutcome(s.Job.Name, info, null);
+                        }
+                        else
+                        {
+                            s.Fail(s.Staged.Error!);
+                        }
+                    }
+                }
+                catch (Exception ex) when (IsBackupFailure(ex))
+                {
+                    // Storage failed under the whole batch: everything not yet decided fails with it.
+                    Stopped = true;
+                    foreach (var s in chunk) s.Fail(ex);
+                }
+            }
+            finally
+            {
+                foreach (var s in chunk.Where(s => s.Lock is not null)) await s.Lock!.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        private BackupRecord MakeRecord(JobState s, BackupBatch.Staged item) => new()
         {
             ToolVersion = ToolVersion,
-            Kind = address.Kind,
+            Kind = s.Job.Address.Kind,
             Instance = scope.Instance.Name,
-            App = app,
+            App = s.Job.App,
             CreatedAt = DateTimeOffset.UtcNow,
-            DurationSeconds = Math.Round(elapsed.TotalSeconds, 3),
-            Files = files,
-            Absent = contents.Absent,
-            Directories = contents.Directories,
+            DurationSeconds = Math.Round(item.Clock.Elapsed.TotalSeconds, 3),
+            Files = item.Files,
+            Absent = item.Contents.Absent,
+            Directories = item.Contents.Directories,
             Host = Environment.MachineName,
-        }, progress, ct).ConfigureAwait(false);
-        var info = BackupInfo.From(record, scope.LocationOf(address.LivePath));
-        progress.Milestone(Milestones.Backup.Complete, $"{info.Files.Count} files, {info.Size} bytes");
-        return info;
+        };
+
+        private async Task Guard(JobState s, Func<Task> step)
+        {
+            try
+            {
+                await step().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsBackupFailure(ex))
+            {
+                Record(s, ex);
+            }
+        }
+
+        private void Record(JobState s, Exception ex)
+        {
+            s.Fail(ex);
+            if (ex is WildBackupException { Kind: WildErrorKind.Unreachable or WildErrorKind.NoSpace }) Stopped = true;
+        }
+
+        private static bool IsBackupFailure(Exception ex) => ex is WildBackupException or IOException or UnauthorizedAccessException;
     }
 
     // ----- reading backups -----

@@ -6,7 +6,7 @@ namespace Wild.Backup.Core.Backups;
 /// <summary>
 /// Keeps exactly one complete backup per slot across crashes. A new backup is written into
 /// <c>.{name}.staging-{id}/</c> and becomes complete ("sealed") when its <c>backup.json</c> appears. Publishing is
-/// three renames-and-deletes: live → <c>.{name}.old-{id}</c>, staging → live, delete old. Killed at any point, one of
+/// two renames and a delete: live → <c>.{name}.old-{id}</c>, staging → live, and (once that is durable) delete old. Killed at any point, one of
 /// these holds a complete backup, and <see cref="ResolveAsync"/> finds it: the live one, else the newest sealed
 /// staging, else the newest old. <see cref="RepairAsync"/> (under the slot's lock) puts that one back in place and
 /// removes the leftovers.
@@ -18,15 +18,16 @@ public sealed class BackupSlot(IBackupStore store, BackupSlotAddress address)
     /// <summary>The path of the slot's complete backup, or null when it has none.</summary>
     public async Task<string?> ResolveAsync(CancellationToken ct)
     {
-        var state = await ReadStateAsync(ct).ConfigureAwait(false);
+        var state = await ReadStateAsync(null, ct).ConfigureAwait(false);
         return state.Live ?? state.SealedStaging.LastOrDefault() ?? state.Old.LastOrDefault();
     }
 
     /// <summary>Restores the invariant after a crash: the complete backup sits at the live path, nothing else is left.
-    /// Call while holding the slot's lock.</summary>
-    public async Task RepairAsync(CancellationToken ct)
+    /// Call while holding the slot's lock. <paramref name="parentListing"/>: the parent directory listed after the lock
+    /// was taken (lets a batch list a directory once for all its slots); null lists it here.</summary>
+    public async Task RepairAsync(IReadOnlyList<StoreEntry>? parentListing, CancellationToken ct)
     {
-        var state = await ReadStateAsync(ct).ConfigureAwait(false);
+        var state = await ReadStateAsync(parentListing, ct).ConfigureAwait(false);
         var keep = state.Live;
         if (keep is null && (state.SealedStaging.LastOrDefault() ?? state.Old.LastOrDefault()) is { } survivor)
         {
@@ -45,8 +46,9 @@ public sealed class BackupSlot(IBackupStore store, BackupSlotAddress address)
     /// <summary>A fresh staging directory path (not yet created).</summary>
     public string NewStagingPath() => StorePath.Combine(address.Parent, address.StagingPrefix + SortableId.New());
 
-    /// <summary>Swaps a sealed staging directory in as the live backup, then removes the previous one.</summary>
-    public async Task PublishAsync(string stagingPath, CancellationToken ct)
+    /// <summary>Swaps a sealed staging directory in as the live backup. Returns where the previous backup now is
+    /// (to be deleted by the caller once the swap is durable), or null when there was none.</summary>
+    public async Task<string?> PublishAsync(string stagingPath, CancellationToken ct)
     {
         string? old = null;
         if (await store.StatAsync(address.LivePath, ct).ConfigureAwait(false) is not null)
@@ -55,20 +57,15 @@ public sealed class BackupSlot(IBackupStore store, BackupSlotAddress address)
             await store.RenameAsync(address.LivePath, old, overwrite: false, ct).ConfigureAwait(false);
         }
         await store.RenameAsync(stagingPath, address.LivePath, overwrite: false, ct).ConfigureAwait(false);
-        await store.FlushAsync(ct).ConfigureAwait(false);
-        if (old is not null)
-        {
-            await store.DeleteDirectoryAsync(old, ct).ConfigureAwait(false);
-            await store.FlushAsync(ct).ConfigureAwait(false);
-        }
+        return old;
     }
 
-    private async Task<SlotState> ReadStateAsync(CancellationToken ct)
+    private async Task<SlotState> ReadStateAsync(IReadOnlyList<StoreEntry>? listing, CancellationToken ct)
     {
         IReadOnlyList<StoreEntry> entries;
         try
         {
-            entries = await store.ListAsync(address.Parent, ct).ConfigureAwait(false);
+            entries = listing ?? await store.ListAsync(address.Parent, ct).ConfigureAwait(false);
         }
         catch (NotFoundException)
         {
@@ -79,7 +76,7 @@ public sealed class BackupSlot(IBackupStore store, BackupSlotAddress address)
         var unsealed = new List<string>();
         var old = new List<string>();
         var lockTemps = new List<string>();
-        foreach (var e in entries.OrderBy(e => e.Name, StringComparer.Ordinal))
+        foreach (var e in entries.Where(IsMine).OrderBy(e => e.Name, StringComparer.Ordinal))
         {
             if (e.IsDirectory && e.Name == address.Name)
             {
@@ -101,6 +98,8 @@ public sealed class BackupSlot(IBackupStore store, BackupSlotAddress address)
         }
         return new SlotState(live, sealedStaging, unsealed, old, lockTemps);
     }
+
+    private bool IsMine(StoreEntry e) => e.Name == address.Name || e.Name.StartsWith("." + address.Name + ".", StringComparison.Ordinal);
 
     private sealed record SlotState(string? Live, List<string> SealedStaging, List<string> UnsealedStaging, List<string> Old, List<string> LockTemps);
 }

@@ -14,7 +14,7 @@ internal static class BackupSources
 {
     private static readonly string[] Apps = ["apps"];
 
-    public static BackupContents ForApp(WildInstance instance, WildApp app, Action<string> warn)
+    public static BackupContents ForApp(InstanceSnapshot snapshot, WildApp app, Action<string> warn)
     {
         var artifacts = new List<BackupArtifact>();
         var absent = new List<string>();
@@ -25,18 +25,18 @@ internal static class BackupSources
         artifacts.Add(Archive(BackupLayout.AppFiles.ConfigArchive, app.Path, warn));
 
         string[] section = ["apps", app.Name];
-        AddSection(instance.ConfigPath, "config.yaml", section, BackupLayout.AppFiles.AppConfig, secret: false);
-        AddSection(instance.SecretsPath, "secrets.yaml", section, BackupLayout.AppFiles.AppSecrets, secret: true);
+        AddSection(snapshot.Config, "config.yaml", section, BackupLayout.AppFiles.AppConfig, secret: false);
+        AddSection(snapshot.Secrets, "secrets.yaml", section, BackupLayout.AppFiles.AppSecrets, secret: true);
         return new BackupContents(artifacts, absent, [BackupLayout.AppFiles.VolumesDir]);
 
-        void AddSection(string file, string label, string[] path, string name, bool secret)
+        void AddSection(YamlDocumentText? doc, string label, string[] path, string name, bool secret)
         {
-            if (!File.Exists(file))
+            if (doc is null)
             {
                 Absent(name, $"{label} does not exist");
                 return;
             }
-            var text = YamlDocumentText.Load(file, label).ExtractValue(path);
+            var text = doc.ExtractValue(path);
             if (text is null) Absent(name, $"{label} has no section apps.{app.Name}");
             else artifacts.Add(BackupArtifact.FromBytes(name, Encoding.UTF8.GetBytes(text), secret));
         }
@@ -48,14 +48,15 @@ internal static class BackupSources
         }
     }
 
-    public static BackupContents ForCluster(WildInstance instance, Action<string> warn)
+    public static BackupContents ForCluster(InstanceSnapshot snapshot, Action<string> warn)
     {
+        var instance = snapshot.Instance;
         var artifacts = new List<BackupArtifact>();
         var absent = new List<string>();
         AddFile(instance.KubeconfigPath, BackupLayout.ClusterFiles.Kubeconfig);
         AddFile(instance.TalosconfigPath, BackupLayout.ClusterFiles.Talosconfig);
-        AddWithoutApps(instance.ConfigPath, "config.yaml", BackupLayout.ClusterFiles.ClusterConfig, secret: false);
-        AddWithoutApps(instance.SecretsPath, "secrets.yaml", BackupLayout.ClusterFiles.ClusterSecrets, secret: true);
+        AddWithoutApps(snapshot.Config, "config.yaml", BackupLayout.ClusterFiles.ClusterConfig, secret: false);
+        AddWithoutApps(snapshot.Secrets, "secrets.yaml", BackupLayout.ClusterFiles.ClusterSecrets, secret: true);
         if (Directory.Exists(instance.ClusterServicesPath)) artifacts.Add(Archive(BackupLayout.ClusterFiles.SetupArchive, instance.ClusterServicesPath, warn));
         else Absent(BackupLayout.ClusterFiles.SetupArchive, "setup/cluster-services does not exist");
         return new BackupContents(artifacts, absent, []);
@@ -66,14 +67,14 @@ internal static class BackupSources
             else Absent(name, $"{name} does not exist in the instance");
         }
 
-        void AddWithoutApps(string file, string label, string name, bool secret)
+        void AddWithoutApps(YamlDocumentText? doc, string label, string name, bool secret)
         {
-            if (!File.Exists(file))
+            if (doc is null)
             {
                 Absent(name, $"{label} does not exist");
                 return;
             }
-            var text = YamlDocumentText.Load(file, label).Remove(Apps).Text;
+            var text = doc.Remove(Apps).Text;
             artifacts.Add(BackupArtifact.FromBytes(name, Encoding.UTF8.GetBytes(text), secret));
         }
 

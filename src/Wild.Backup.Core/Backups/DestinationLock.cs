@@ -53,7 +53,6 @@ public sealed class DestinationLock : IAsyncDisposable
     {
         var stale = staleAfter ?? DefaultStaleAfter;
         var now = DateTimeOffset.UtcNow;
-        var me = Process.GetCurrentProcess();
         var owner = new LockOwner
         {
             Id = Guid.NewGuid().ToString("N"),
@@ -61,7 +60,7 @@ public sealed class DestinationLock : IAsyncDisposable
             User = Environment.UserName,
             Host = Environment.MachineName,
             Pid = Environment.ProcessId,
-            ProcessStartedAt = SafeStartTime(me),
+            ProcessStartedAt = OwnStartTime.Value,
             AcquiredAt = now,
             RefreshedAt = now,
         };
@@ -181,6 +180,12 @@ public sealed class DestinationLock : IAsyncDisposable
             return (null, entry.LastWriteTime);
         }
     }
+
+    private static readonly Lazy<DateTimeOffset?> OwnStartTime = new(() =>
+    {
+        using var me = Process.GetCurrentProcess();
+        return SafeStartTime(me);
+    });
 
     private static bool IsStale(LockOwner? owner, DateTimeOffset modified, TimeSpan staleAfter)
     {

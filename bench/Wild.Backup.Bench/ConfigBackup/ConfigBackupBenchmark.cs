@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Globalization;
+using Wild.Backup.Core;
+using Wild.Backup.Core.Progress;
+using Wild.Backup.Core.Samples;
+
+namespace Wild.Backup.Bench.ConfigBackup;
+
+/// <summary>
+/// Issue 2's target: <c>Backup-WildApp -All</c> + <c>Backup-WildCluster</c> (no volumes, verification included) on a
+/// generated 100-app instance, against <c>tar czf</c> of the same instance tree followed by <c>sync</c>, in the same
+/// run; at most 1.5× the baseline's time. Memory: peak working set of a child process backing up 50, 100 and 400 apps.
+/// </summary>
+public sealed class ConfigBackupBenchmark : IBenchmark
+{
+    public string Description => "Backup-WildApp -All + Backup-WildCluster (100 apps) vs tar czf + sync; memory by app count";
+
+    public async Task<int> RunAsync(string[] args)
+    {
+        if (args is ["child", var count, var childDir]) return await ChildAsync(int.Parse(count, CultureInfo.InvariantCulture), childDir);
+        var runs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 7;
+        var root = Path.Combine(Path.GetTempPath(), "wildbackup-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var data = Path.Combine(root, "data");
+            var instance = SampleInstance.WriteGenerated(data, "bench-cloud", 100);
+            var files = Directory.EnumerateFiles(instance, "*", SearchOption.AllDirectories).ToList();
+            Console.WriteLine($"instance: 100 apps, {files.Count} files, {files.Sum(f => new FileInfo(f).Length):N0} bytes");
+
+            var engine = new WildBackupEngine();
+            var selector = new InstanceSelector(data, "bench-cloud", Path.Combine(root, "nas"));
+            Directory.CreateDirectory(selector.Destination!);
+            await BackupAllAsync(engine, selector); // warm-up (JIT), also makes later runs replace a previous backup
+
+            var ours = new List<double>();
+            var baseline = new List<double>();
+            for (var i = 0; i < runs; i++)
+            {
+                // Interleaved, so both see the same machine state.
+                var sw = Stopwatch.StartNew();
+                await BackupAllAsync(engine, selector);
+                ours.Add(sw.Elapsed.TotalMilliseconds);
+
+                var tarball = Path.Combine(root, "baseline.tar.gz");
+                File.Delete(tarball);
+                sw.Restart();
+                Run("tar", "czf", tarball, "-C", instance, ".");
+                Run("sync");
+                baseline.Add(sw.Elapsed.TotalMilliseconds);
+            }
+            var (o, b) = (Median(ours), Median(baseline));
+            Console.WriteLine();
+            Console.WriteLine($"| what | median ms | min ms | max ms |");
+            Console.WriteLine($"| --- | ---: | ---: | ---: |");
+            Console.WriteLine($"| WildBackup: 100 apps + cluster, verified | {o:F1} | {ours.Min():F1} | {ours.Max():F1} |");
+            Console.WriteLine($"| baseline: tar czf + sync | {b:F1} | {baseline.Min():F1} | {baseline.Max():F1} |");
+            Console.WriteLine($"ratio (median): {o / b:F2}x  (target <= 1.5x)  runs: {runs}");
+
+            Console.WriteLine();
+            Console.WriteLine("| apps | peak working set MiB (child process) | GC heap peak MiB |");
+            Console.WriteLine("| ---: | ---: | ---: |");
+            foreach (var n in new[] { 50, 100, 400 })
+            {
+                var dir = Path.Combine(root, "mem-" + n);
+                var (ws, heap) = MeasureChild(n, dir);
+                Console.WriteLine($"| {n} | {ws / 1048576.0:F1} | {heap / 1048576.0:F1} |");
+            }
+            return 0;
+        }
+        finally
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task BackupAllAsync(WildBackupEngine engine, InstanceSelector selector)
+    {
+        await foreach (var outcome in engine.BackupAppsAsync(selector, null, NullObserver.Instance, CancellationToken.None))
+        {
+            if (outcome.Error is not null) throw outcome.Error;
+        }
+        await engine.BackupClusterAsync(selector, NullObserver.Instance, CancellationToken.None);
+    }
+
+    private static async Task<int> ChildAsync(int apps, string dir)
+    {
+        var data = Path.Combine(dir, "data");
+        SampleInstance.WriteGenerated(data, "mem-cloud", apps);
+        var dest = Path.Combine(dir, "nas");
+        Directory.CreateDirectory(dest);
+        var selector = new InstanceSelector(data, "mem-cloud", dest);
+        var engine = new WildBackupEngine();
+        GC.Collect();
+        await BackupAllAsync(engine, selector);
+        await BackupAllAsync(engine, selector);
+        var p = Process.GetCurrentProcess();
+        p.Refresh();
+        Console.WriteLine($"{p.PeakWorkingSet64} {GC.GetGCMemoryInfo(GCKind.Any).HeapSizeBytes}");
+        return 0;
+    }
+
+    private static (long WorkingSet, long Heap) MeasureChild(int apps, string dir)
+    {
+        var self = Environment.ProcessPath!;
+        var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(ConfigBackupBenchmark).Assembly.Location);
+        foreach (var a in new[] { "config-backup", "child", apps.ToString(CultureInfo.InvariantCulture), dir }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var line = p.StandardOutput.ReadToEnd().Trim().Split('\n')[^1].Split(' ');
+        p.WaitForExit();
+        return (long.Parse(line[0], CultureInfo.InvariantCulture), long.Parse(line[1], CultureInfo.InvariantCulture));
+    }
+
+    private static void Run(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} exited {p.ExitCode}");
+    }
+
+    private static double Median(List<double> xs)
+    {
+        var s = xs.Order().ToList();
+        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
+    }
+}
