@@ -19,7 +19,9 @@ Get-WildApp | Backup-WildApp | Out-Default
 Backup-WildCluster | Out-Default
 
 "== Verifying every backup against its backup.json"
-Test-WildBackup | Out-Default
+$tests = Test-WildBackup
+$tests | Out-Default
+if (@($tests | Where-Object { -not $_.Passed }).Count -gt 0) { throw 'A backup failed verification.' }
 
 "== What is on the destination"
 $entries = [IO.Directory]::GetFileSystemEntries($dest, '*', [IO.SearchOption]::AllDirectories)
