@@ -1,0 +1,69 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace Wild.Backup.Core.Operations;
+
+/// <summary>Where an operation is in its life. Serialised lower-case, as the Wild Cloud daemon does.</summary>
+public enum OperationStatus
+{
+    Pending,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+/// <summary>Why an operation failed: a stable code (the engine's ErrorId) and the message a person reads.</summary>
+public sealed record OperationError(string Code, string Message);
+
+/// <summary>
+/// One unit of watched work — a backup, a restore — in the JSON shape the Wild Cloud daemon already uses for its
+/// operations (<c>id, type, target, instance, status, message, progress, started_at, ended_at</c>), plus
+/// <c>result</c> and <c>error</c>. Persisted as <c>{instance}/operations/{id}.json</c>.
+/// </summary>
+public sealed record OperationRecord
+{
+    public required string Id { get; init; }
+    /// <summary><c>backup_app</c>, <c>backup_all</c>, <c>backup_cluster</c>, <c>restore_app</c>, <c>restore_switch</c>,
+    /// <c>restore_cleanup</c>, <c>restore_cluster</c>, <c>test_backups</c>.</summary>
+    public required string Type { get; init; }
+    /// <summary>What it acts on: an app name, <c>cluster</c>, or <c>all</c>.</summary>
+    public required string Target { get; init; }
+    public required string Instance { get; init; }
+    public OperationStatus Status { get; init; } = OperationStatus.Pending;
+    public string Message { get; init; } = "";
+    public int Progress { get; init; }
+    public JsonNode? Result { get; init; }
+    public OperationError? Error { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? EndedAt { get; init; }
+    /// <summary>The process running it (not part of the daemon's shape; readers ignore it).</summary>
+    public OperationOwner? Owner { get; init; }
+
+    [JsonIgnore]
+    public bool IsTerminal => Status is OperationStatus.Completed or OperationStatus.Failed or OperationStatus.Cancelled;
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = false,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+
+    public static OperationRecord? TryParse(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<OperationRecord>(json, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

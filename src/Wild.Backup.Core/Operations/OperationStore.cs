@@ -1,0 +1,63 @@
+using Wild.Backup.Core.Instances;
+using Wild.Backup.Core.Restores;
+
+namespace Wild.Backup.Core.Operations;
+
+/// <summary>
+/// Operation records on disk: <c>{dataDir}/instances/{instance}/operations/{id}.json</c>, each written atomically.
+/// The daemon's web app reads the same directory.
+/// </summary>
+public sealed class OperationStore(InstanceDirectory directory)
+{
+    public static readonly TimeSpan RetainFor = TimeSpan.FromHours(24);
+
+    public InstanceDirectory Directory => directory;
+
+    public async Task SaveAsync(OperationRecord op, CancellationToken ct)
+    {
+        var instance = directory.GetInstance(op.Instance);
+        await AtomicFile.WriteAsync(PathOf(instance, op.Id), op.ToJsonBytes(), null, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Every readable record of an instance (unreadable ones are left alone, never deleted).</summary>
+    public IReadOnlyList<OperationRecord> Load(WildInstance instance)
+    {
+        if (!System.IO.Directory.Exists(instance.OperationsPath)) return [];
+        var list = new List<OperationRecord>();
+        foreach (var file in System.IO.Directory.EnumerateFiles(instance.OperationsPath, "*.json"))
+        {
+            try
+            {
+                if (OperationRecord.TryParse(File.ReadAllBytes(file)) is { } op && op.Id + ".json" == Path.GetFileName(file)) list.Add(op);
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return list;
+    }
+
+    /// <summary>Removes the record of a finished operation.</summary>
+    public void Delete(WildInstance instance, string id)
+    {
+        var path = PathOf(instance, id);
+        if (File.Exists(path)) File.Delete(path);
+    }
+
+    public static string PathOf(WildInstance instance, string id) => Path.Combine(instance.OperationsPath, OperationIds.Validate(id) + ".json");
+}
+
+/// <summary>Operation ids: <c>op-{yyyyMMddHHmmss}-{8 hex}</c> — sortable, safe in paths and URLs.</summary>
+public static class OperationIds
+{
+    public static string New() =>
+        "op-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "-" +
+        Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+
+    public static bool IsValid(string? id) =>
+        id is { Length: > 3 and <= 64 } && id.StartsWith("op-", StringComparison.Ordinal) && id.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-');
+
+    public static string Validate(string? id) => IsValid(id)
+        ? id!
+        : throw new Errors.InvalidInputException("InvalidOperationId", $"'{WildName.Show(id)}' is not an operation id (they look like op-20261124053000-1a2b3c4d).");
+}
