@@ -8,12 +8,12 @@ namespace Wild.Backup.Core.Operations;
 /// <see cref="Type"/> is <c>operation:created</c>, <c>operation:progress</c>, <c>operation:completed</c>,
 /// <c>operation:failed</c> or <c>operation:cancelled</c>. Ids increase by one per event, across the hub.
 /// </summary>
-public sealed record HubEvent(long Id, string Type, OperationRecord Operation, OperationEvent? Detail)
+public sealed record HubEvent(long Id, string Type, OperationRecord Operation, OperationEvent? Detail, System.Text.Json.Nodes.JsonNode? Output = null)
 {
-    public bool IsTerminal => Operation.IsTerminal && Type != "operation:progress";
+    public bool IsTerminal => Operation.IsTerminal && Type is not ("operation:progress" or "operation:output");
 
-    /// <summary>Events that must reach every subscriber: terminal states and warnings.</summary>
-    internal bool MustDeliver => IsTerminal || Type == "operation:created" || Detail?.Kind == OperationEventKind.Warning;
+    /// <summary>Events that must reach every subscriber: terminal states, outputs and warnings.</summary>
+    internal bool MustDeliver => IsTerminal || Type is "operation:created" or "operation:output" || Detail?.Kind == OperationEventKind.Warning;
 
     /// <summary>Progress of the same operation and target: a newer one makes an older, undelivered one pointless.</summary>
     internal string? CoalesceKey => MustDeliver || Detail?.Kind == OperationEventKind.Verbose ? null : Operation.Id + "|" + Detail?.Target;
@@ -46,13 +46,13 @@ public sealed class OperationEventHub
     /// <summary>The id of the newest event (0 before the first).</summary>
     public long LastEventId => Interlocked.Read(ref _lastId);
 
-    public HubEvent Publish(string type, OperationRecord op, OperationEvent? detail = null)
+    public HubEvent Publish(string type, OperationRecord op, OperationEvent? detail = null, System.Text.Json.Nodes.JsonNode? output = null)
     {
         HubEvent e;
         Subscription[] subscribers;
         lock (_gate)
         {
-            e = new HubEvent(++_lastId, type, op, detail);
+            e = new HubEvent(++_lastId, type, op, detail, output);
             _recent[e.Id % _recent.Length] = e;
             subscribers = _subscribers;
         }

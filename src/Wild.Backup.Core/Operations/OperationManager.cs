@@ -22,8 +22,9 @@ public sealed record OperationManagerOptions
     public TimeSpan WatchEvery { get; init; } = TimeSpan.FromMilliseconds(500);
 }
 
-/// <summary>What an operation's work gets: an observer for engine events and the token that stops it.</summary>
-public sealed record OperationContext(IOperationObserver Observer, CancellationToken Cancellation, string OperationId);
+/// <summary>What an operation's work gets: an observer for engine events, the token that stops it, and
+/// <see cref="Output"/> to publish each result item as soon as it exists (an app's backup in a multi-app run).</summary>
+public sealed record OperationContext(IOperationObserver Observer, CancellationToken Cancellation, string OperationId, Action<JsonNode> Output);
 
 /// <summary>
 /// Runs work as watched operations: creates the record (pending → running → completed | failed | cancelled), turns the
@@ -157,7 +158,8 @@ public sealed class OperationManager : IAsyncDisposable
         OperationRecord final;
         try
         {
-            var result = await work(new OperationContext(observer, running.Cancellation.Token, running.Record.Id)).ConfigureAwait(false);
+            var result = await work(new OperationContext(observer, running.Cancellation.Token, running.Record.Id,
+                item => Hub.Publish("operation:output", running.Record, null, item))).ConfigureAwait(false);
             final = running.Record with { Status = OperationStatus.Completed, Progress = 100, Result = result, EndedAt = DateTimeOffset.UtcNow };
             if (final.Message is "starting" or "queued") final = final with { Message = "completed" };
         }
@@ -170,9 +172,13 @@ public sealed class OperationManager : IAsyncDisposable
         {
             final = running.Record with { Status = OperationStatus.Cancelled, Message = "cancelled; the previous backup is intact", EndedAt = DateTimeOffset.UtcNow };
         }
+        catch (PartialFailureException ex)
+        {
+            final = running.Record with { Status = OperationStatus.Failed, Result = ex.Result, Error = new OperationError(ex.ErrorId, ex.Message, ex.Kind), Message = ex.Message, EndedAt = DateTimeOffset.UtcNow };
+        }
         catch (WildBackupException ex)
         {
-            final = running.Record with { Status = OperationStatus.Failed, Error = new OperationError(ex.ErrorId, ex.Message), Message = ex.Message, EndedAt = DateTimeOffset.UtcNow };
+            final = running.Record with { Status = OperationStatus.Failed, Error = new OperationError(ex.ErrorId, ex.Message, ex.Kind), Message = ex.Message, EndedAt = DateTimeOffset.UtcNow };
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -14,8 +14,9 @@ public enum OperationStatus
     Cancelled,
 }
 
-/// <summary>Why an operation failed: a stable code (the engine's ErrorId) and the message a person reads.</summary>
-public sealed record OperationError(string Code, string Message);
+/// <summary>Why an operation failed: a stable code (the engine's ErrorId), the message a person reads, and the kind
+/// (so a remote front end raises the same error a local run would).</summary>
+public sealed record OperationError(string Code, string Message, Errors.WildErrorKind? Kind = null);
 
 /// <summary>
 /// One unit of watched work — a backup, a restore — in the JSON shape the Wild Cloud daemon already uses for its
@@ -50,6 +51,7 @@ public sealed record OperationRecord
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         WriteIndented = false,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 

@@ -1,0 +1,113 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Wild.Backup.Core.Instances;
+using Wild.Backup.Core.Operations;
+
+namespace Wild.Backup.Api;
+
+/// <summary>
+/// Server-sent events (<c>text/event-stream</c>): <c>id:</c> lines with the hub's event ids, <c>event:</c> the event type
+/// (<c>operation:created|progress|output|completed|failed|cancelled</c>), <c>data:</c> the operation record with the
+/// engine event (<c>detail</c>) or result item (<c>output</c>) behind it. A stream starts with the current state, or
+/// with what was missed after <c>Last-Event-ID</c>; sends a comment as heartbeat; and (for one operation) ends after
+/// its terminal event. Slow clients get coalesced progress, never lose terminal events, and never slow the engine.
+/// </summary>
+public static class EventStreams
+{
+    private static readonly ConditionalWeakTable<HubEvent, byte[]> Encoded = new();
+
+    public static async Task Operation(string instance, string id, HttpContext http, OperationManager manager, ApiOptions options)
+    {
+        WildName.Validate(instance, "instance");
+        var current = manager.Get(instance, id); // 404 before the stream starts
+        var lastId = LastEventId(http.Request);
+        // Fresh subscribers replay what is kept of this operation: outputs and warnings it already produced are part of it.
+        using var sub = manager.Hub.Subscribe(e => e.Operation.Id == id, lastId ?? 0, capacity: 256);
+        var resumed = lastId is not null && sub.Resumed;
+        var stateId = manager.Hub.LastEventId;
+        current = manager.Get(instance, id);
+        await StartAsync(http);
+        if (!resumed)
+        {
+            await WriteAsync(http, new HubEvent(stateId, HubEvent.TypeFor(current.Status), current, null));
+            if (current.IsTerminal) return;
+        }
+        await PumpAsync(http, sub, options.Heartbeat, skipProgressUpTo: resumed ? 0 : stateId, endOnTerminal: true);
+    }
+
+    public static async Task Instance(string instance, HttpContext http, OperationManager manager, ApiOptions options)
+    {
+        var name = WildName.Validate(instance, "instance");
+        manager.List(name); // 404 for an unknown instance
+        var lastId = LastEventId(http.Request);
+        using var sub = manager.Hub.Subscribe(e => e.Operation.Instance == name, lastId, capacity: 1024);
+        var resumed = lastId is not null && sub.Resumed;
+        var stateId = manager.Hub.LastEventId;
+        await StartAsync(http);
+        if (!resumed)
+        {
+            foreach (var op in manager.List(name).Where(o => !o.IsTerminal).Reverse())
+            {
+                await WriteAsync(http, new HubEvent(stateId, HubEvent.TypeFor(op.Status), op, null));
+            }
+        }
+        await PumpAsync(http, sub, options.Heartbeat, skipProgressUpTo: resumed ? 0 : stateId, endOnTerminal: false);
+    }
+
+    private static async Task PumpAsync(HttpContext http, OperationEventHub.Subscription sub, TimeSpan heartbeat, long skipProgressUpTo, bool endOnTerminal)
+    {
+        var ct = http.RequestAborted;
+        while (!ct.IsCancellationRequested)
+        {
+            var (timedOut, e) = await sub.ReadAsync(heartbeat, ct);
+            if (timedOut)
+            {
+                await http.Response.WriteAsync(": heartbeat\n\n", ct);
+                await http.Response.Body.FlushAsync(ct);
+                continue;
+            }
+            if (e is null) return; // cut off for being too slow: the client reconnects with Last-Event-ID
+            if (e.Id <= skipProgressUpTo && e.Type is "operation:progress" or "operation:created" && e.Detail?.Kind != Core.Progress.OperationEventKind.Warning) continue;
+            await WriteAsync(http, e);
+            if (endOnTerminal && e.IsTerminal) return;
+        }
+    }
+
+    private static async Task StartAsync(HttpContext http)
+    {
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        await http.Response.WriteAsync("retry: 2000\n\n", http.RequestAborted);
+        await http.Response.Body.FlushAsync(http.RequestAborted);
+    }
+
+    private static async Task WriteAsync(HttpContext http, HubEvent e)
+    {
+        var bytes = Encoded.GetValue(e, Encode);
+        await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
+        await http.Response.Body.FlushAsync(http.RequestAborted);
+    }
+
+    /// <summary>One event, serialised once however many subscribers send it.</summary>
+    public static byte[] Encode(HubEvent e)
+    {
+        var data = JsonSerializer.SerializeToNode(e.Operation, OperationRecord.Json)!.AsObject();
+        if (e.Detail is not null) data["detail"] = JsonSerializer.SerializeToNode(e.Detail, OperationRecord.Json);
+        if (e.Output is not null) data["output"] = e.Output.DeepClone();
+        return Encoding.UTF8.GetBytes($"id: {e.Id}\nevent: {e.Type}\ndata: {data.ToJsonString(OperationRecord.Json)}\n\n");
+    }
+
+    private static long? LastEventId(HttpRequest request)
+    {
+        var raw = request.Headers["Last-Event-ID"].ToString();
+        if (string.IsNullOrEmpty(raw)) raw = request.Query["lastEventId"].ToString();
+        if (string.IsNullOrEmpty(raw)) return null;
+        return long.TryParse(raw, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && id >= 0
+            ? id
+            : throw new Core.Errors.InvalidInputException("InvalidLastEventId", "Last-Event-ID must be a non-negative integer.");
+    }
+}
