@@ -36,7 +36,8 @@ public static class RequestBodies
         {
             // Name the field or position, never the value (a body could hold anything).
             var at = ex.Path ?? "$";
-            var why = ex.Message.Contains("could not be mapped", StringComparison.Ordinal) ? $"unknown field '{at.TrimStart('$', '.')}'"
+            var why = at == "$" && ex.Message.Contains("could not be converted", StringComparison.Ordinal) ? "malformed JSON: the body must be a JSON object"
+                : ex.Message.Contains("could not be mapped", StringComparison.Ordinal) ? $"unknown field '{at.TrimStart('$', '.')}'"
                 : ex.Message.Contains("could not be converted", StringComparison.Ordinal) ? $"wrong type for '{at.TrimStart('$', '.')}'"
                 : $"malformed JSON at {at} (line {ex.LineNumber + 1})";
             throw new InvalidInputException("InvalidBody", $"The request body is not valid: {why}.");

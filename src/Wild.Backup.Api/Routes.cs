@@ -27,16 +27,16 @@ public static class Routes
             .WithSummary("List apps");
 
         // Backup
-        instance.MapPost("/apps/{app}/backup", async (string instance, string app, HttpRequest req, OperationCatalog ops, ApiOptions o) =>
-            Accepted(ops.BackupApp(Name(instance, "instance"), Name(app, "app"), RequestBodies.Timeout((await Body(req, o, new BackupRequest())).TimeoutSeconds))))
+        instance.MapPost("/apps/{app}/backup", async (string instance, string app, HttpRequest req, OperationCatalog ops, ApiOptions o, CancellationToken ct) =>
+            Accepted(await ops.BackupAppAsync(Name(instance, "instance"), Name(app, "app"), RequestBodies.Timeout((await Body(req, o, new BackupRequest())).TimeoutSeconds), ct)))
             .WithSummary("Back up an app (202 + operation id)");
         instance.MapGet("/apps/{app}/backup", async (string instance, string app, WildBackupEngine engine, ApiOptions o, CancellationToken ct) =>
             await engine.GetAppBackupAsync(Sel(o, Name(instance, "instance")), Name(app, "app"), null, ct) is { } b
                 ? Results.Json(b, OperationResults.Json)
                 : throw new NotFoundException("BackupNotFound", $"No backup of app '{app}' in instance '{instance}'."))
             .WithSummary("Latest backup of an app");
-        instance.MapPost("/backup", async (string instance, HttpRequest req, OperationCatalog ops, ApiOptions o) =>
-            Accepted(ops.BackupAll(Name(instance, "instance"), RequestBodies.Timeout((await Body(req, o, new BackupRequest())).TimeoutSeconds))))
+        instance.MapPost("/backup", async (string instance, HttpRequest req, OperationCatalog ops, ApiOptions o, CancellationToken ct) =>
+            Accepted(await ops.BackupAllAsync(Name(instance, "instance"), RequestBodies.Timeout((await Body(req, o, new BackupRequest())).TimeoutSeconds), ct)))
             .WithSummary("Back up every app and the cluster (202 + operation id)");
         instance.MapGet("/backups", async (string instance, WildBackupEngine engine, ApiOptions o, CancellationToken ct) =>
             Results.Json(await engine.GetBackupsAsync(Sel(o, Name(instance, "instance")), null, ct), OperationResults.Json))
@@ -46,8 +46,8 @@ public static class Routes
             var body = await Body(req, o, new TestBackupsRequest());
             return Accepted(ops.TestBackups(Name(instance, "instance"), body.Apps, body.Cluster, body.FromInstance, RequestBodies.Timeout(body.TimeoutSeconds)));
         }).WithSummary("Re-verify stored backups (202 + operation id)");
-        instance.MapPost("/cluster/backup", async (string instance, HttpRequest req, OperationCatalog ops, ApiOptions o) =>
-            Accepted(ops.BackupCluster(Name(instance, "instance"), RequestBodies.Timeout((await Body(req, o, new BackupRequest())).TimeoutSeconds))))
+        instance.MapPost("/cluster/backup", async (string instance, HttpRequest req, OperationCatalog ops, ApiOptions o, CancellationToken ct) =>
+            Accepted(await ops.BackupClusterAsync(Name(instance, "instance"), RequestBodies.Timeout((await Body(req, o, new BackupRequest())).TimeoutSeconds), ct)))
             .WithSummary("Back up the cluster level (202 + operation id)");
         instance.MapGet("/cluster/backup", async (string instance, WildBackupEngine engine, ApiOptions o, CancellationToken ct) =>
             (await engine.GetBackupsAsync(Sel(o, Name(instance, "instance")), null, ct)).FirstOrDefault(b => b.Kind == BackupKind.Cluster) is { } b

@@ -301,6 +301,22 @@ public sealed class WildBackupEngine(EngineOptions? options = null)
         private static bool IsBackupFailure(Exception ex) => ex is WildBackupException or IOException or UnauthorizedAccessException;
     }
 
+    /// <summary>
+    /// The checks a backup would fail first, done up front so a caller (an API request) can refuse at once: the
+    /// instance and apps exist, storage is reachable, and it has room for the estimated size.
+    /// </summary>
+    public async Task PreflightBackupAsync(InstanceSelector selector, IReadOnlyList<string>? apps, bool cluster, CancellationToken ct)
+    {
+        await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
+        var targets = apps is null ? scope.Directory.ListApps(scope.Instance) : apps.Select(a => scope.Directory.GetApp(scope.Instance, a)).ToList();
+        long need = _options.SpaceMarginBytes;
+        foreach (var a in targets) need += Archives.TarGzWriter.MeasureDirectory(a.Path);
+        if (cluster) need += Archives.TarGzWriter.MeasureDirectory(scope.Instance.ClusterServicesPath);
+        await scope.Store.ProbeAsync(ct).ConfigureAwait(false);
+        var space = await scope.Store.GetSpaceAsync(ct).ConfigureAwait(false);
+        if (space.FreeBytes < need) throw new NoSpaceException(need, $"{space.FreeBytes} bytes free at {scope.Destination}");
+    }
+
     // ----- reading backups -----
 
     /// <summary>The latest backup of every app and of the cluster found on the destination (of <paramref name="fromInstance"/> when given).</summary>

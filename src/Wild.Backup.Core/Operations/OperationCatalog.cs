@@ -18,10 +18,9 @@ public sealed class OperationCatalog(OperationManager manager, WildBackupEngine 
     private InstanceSelector Selector(string instance) => new(manager.Directory.DataDir, instance, destination);
 
     /// <summary><c>backup_app</c>: one app. Result: its BackupInfo.</summary>
-    public OperationRecord BackupApp(string instance, string app, TimeSpan? stepTimeout = null)
+    public async Task<OperationRecord> BackupAppAsync(string instance, string app, TimeSpan? stepTimeout = null, CancellationToken ct = default)
     {
-        WildName.Validate(app, "app");
-        manager.Directory.GetApp(manager.Directory.GetInstance(instance), app);
+        await engine.PreflightBackupAsync(Selector(instance), [app], false, ct).ConfigureAwait(false);
         return manager.Start(instance, "backup_app", app, "apps/" + app, async ctx =>
         {
             var info = await engine.BackupAppAsync(Selector(instance), app, ctx.Observer, ctx.Cancellation).ConfigureAwait(false);
@@ -32,9 +31,10 @@ public sealed class OperationCatalog(OperationManager manager, WildBackupEngine 
 
     /// <summary><c>backup_apps</c>: several apps (all when <paramref name="apps"/> is null), one failing not stopping the others.
     /// Result: <c>{"backups": [...], "failures": [...]}</c>; each item is also an output as it completes.</summary>
-    public OperationRecord BackupApps(string instance, IReadOnlyList<string>? apps, TimeSpan? stepTimeout = null)
+    public async Task<OperationRecord> BackupAppsAsync(string instance, IReadOnlyList<string>? apps, TimeSpan? stepTimeout = null, CancellationToken ct = default)
     {
         foreach (var a in apps ?? []) WildName.Validate(a, "app");
+        await PreflightStorageAsync(instance, ct).ConfigureAwait(false);
         var target = apps is { Count: 1 } ? apps[0] : "apps";
         return manager.Start(instance, "backup_apps", target, apps is { Count: 1 } ? "apps/" + apps[0] : "instance", async ctx =>
         {
@@ -44,8 +44,9 @@ public sealed class OperationCatalog(OperationManager manager, WildBackupEngine 
     }
 
     /// <summary><c>backup_all</c> (the design's <c>POST /instances/{instance}/backup</c>): every app, then the cluster.</summary>
-    public OperationRecord BackupAll(string instance, TimeSpan? stepTimeout = null)
+    public async Task<OperationRecord> BackupAllAsync(string instance, TimeSpan? stepTimeout = null, CancellationToken ct = default)
     {
+        await engine.PreflightBackupAsync(Selector(instance), null, true, ct).ConfigureAwait(false);
         var appCount = manager.Directory.ListApps(manager.Directory.GetInstance(instance)).Count;
         var total = appCount + 1;
         var done = 0;
@@ -77,13 +78,16 @@ public sealed class OperationCatalog(OperationManager manager, WildBackupEngine 
     }
 
     /// <summary><c>backup_cluster</c>. Result: its BackupInfo.</summary>
-    public OperationRecord BackupCluster(string instance, TimeSpan? stepTimeout = null) =>
-        manager.Start(instance, "backup_cluster", BackupLayout.ClusterSlot, "cluster", async ctx =>
+    public async Task<OperationRecord> BackupClusterAsync(string instance, TimeSpan? stepTimeout = null, CancellationToken ct = default)
+    {
+        await engine.PreflightBackupAsync(Selector(instance), [], true, ct).ConfigureAwait(false);
+        return manager.Start(instance, "backup_cluster", BackupLayout.ClusterSlot, "cluster", async ctx =>
         {
             var info = await engine.BackupClusterAsync(Selector(instance), ctx.Observer, ctx.Cancellation).ConfigureAwait(false);
             ctx.Output(OperationResults.ToNode(info)!);
             return OperationResults.ToNode(info);
         }, stepTimeout);
+    }
 
     /// <summary><c>restore_cluster</c>. Result: the RestoreResult.</summary>
     public OperationRecord RestoreCluster(string instance, string? fromInstance, TimeSpan? stepTimeout = null)
@@ -120,6 +124,10 @@ public sealed class OperationCatalog(OperationManager manager, WildBackupEngine 
             return new JsonObject { ["results"] = list };
         }, stepTimeout, e => (e.Percent, $"{e.Activity}: {e.Milestone}"));
     }
+
+    /// <summary>For multi-app runs whose apps may partly not exist (those are per-app failures): storage only.</summary>
+    private async Task PreflightStorageAsync(string instance, CancellationToken ct) =>
+        await engine.PreflightBackupAsync(Selector(instance), [], false, ct).ConfigureAwait(false);
 
     private static async Task<(JsonArray Backups, JsonArray Failures)> CollectAsync(IAsyncEnumerable<BackupOutcome> outcomes, OperationContext ctx)
     {
