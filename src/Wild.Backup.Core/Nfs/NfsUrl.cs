@@ -50,6 +50,10 @@ public sealed record NfsUrl
         var host = uri.IdnHost.Trim('[', ']');
         if (host.Length == 0) throw Invalid(shown, "it has no server name");
 
+        // Uri quietly resolves "a/../b"; a destination that says ".." is refused rather than reinterpreted.
+        var rawPath = uri.OriginalString.Split('?', '#')[0];
+        if (rawPath.Split('/').Skip(3).Select(Uri.UnescapeDataString).Any(s => s is "." or ".."))
+            throw Invalid(shown, "the path contains '.' or '..'");
         var path = Uri.UnescapeDataString(uri.AbsolutePath);
         if (path.Length == 0 || path == "/") throw Invalid(shown, "it names no export (nfs://server/export)");
         if (path.Contains('\0') || path.Contains('\\')) throw Invalid(shown, "the path contains a NUL or backslash");

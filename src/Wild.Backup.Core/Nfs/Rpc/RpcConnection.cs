@@ -114,15 +114,15 @@ internal sealed class RpcConnection : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw FailureAsSeenByCall(sending);
+            throw FailureAsSeenByCall(sent);
         }
         catch (IOException ex) when (ex is not RpcException)
         {
-            throw FailureAsSeenByCall(sending);
+            throw FailureAsSeenByCall(sent);
         }
         catch (ObjectDisposedException)
         {
-            throw FailureAsSeenByCall(sending);
+            throw FailureAsSeenByCall(sent);
         }
         finally
         {
