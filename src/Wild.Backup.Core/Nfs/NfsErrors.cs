@@ -43,7 +43,7 @@ internal sealed class NfsErrors(NfsUrl url, uint uid, uint gid)
                 return ExportNotFound(m.ExportPath, null, ex);
             case MountException { Status: MountStatus.Acces or MountStatus.Perm } m:
                 return new WildBackupException(WildErrorKind.Unreachable, MountRefusedId,
-                    $"The NFS server {url.Host} refused to let this machine mount '{m.ExportPath}' (permission denied). Check the export's allowed clients.",
+                    $"The NFS server {url.Host} refused to let this machine mount '{m.ExportPath}' (permission denied). Check the export's allowed clients and the path.",
                     $"{url.Display}: {m.Message}", ex) { Target = m.ExportPath };
             case MountException m:
                 return new StorageUnreachableException($"{url.Display}: {m.Message}", ex);

@@ -119,8 +119,20 @@ internal sealed class NfsSession : IAsyncDisposable
         }
         catch (Nfs3Exception ex) when (ex.Status is Nfs3Status.NoEnt or Nfs3Status.NotDir)
         {
+            await ThrowIfGoneAsync(parent, ct).ConfigureAwait(false);
             return null;
         }
+    }
+
+    /// <summary>
+    /// "Not found" inside a directory is only true if that directory is still the one at its path. A cached handle of a
+    /// directory removed (or replaced) under us may still answer, as an unlinked directory; then the path must be
+    /// resolved again: this throws STALE so the store's retry does that.
+    /// </summary>
+    private async Task ThrowIfGoneAsync(NfsFileHandle directory, CancellationToken ct)
+    {
+        var attributes = await Nfs.GetAttrAsync(directory, ct).ConfigureAwait(false); // STALE propagates
+        if (attributes.Nlink == 0 || !attributes.IsDirectory) throw new Nfs3Exception("GETATTR", Nfs3Status.Stale);
     }
 
     public void AddUncommitted(NfsFileHandle file, Uncommitted state) => _uncommitted[file] = state;
@@ -178,7 +190,7 @@ internal sealed class NfsSession : IAsyncDisposable
 
     /// <summary>
     /// Splits the URL path into an export and the directories below it: the longest exported path that is a prefix.
-    /// When the server will not list its exports, the path itself is tried as the export.
+    /// When the server lists no exports (or will not list them), the whole path is tried as the export.
     /// </summary>
     private async Task<(string Export, string[] Below)> ChooseExportAsync(MountClient mount, CancellationToken ct)
     {
@@ -191,6 +203,8 @@ internal sealed class NfsSession : IAsyncDisposable
         {
             return (_url.Path, []);
         }
+        // A server may list nothing to a client it will not serve (Ganesha does): then MNT answers for itself.
+        if (exports.Count == 0) return (_url.Path, []);
         string? best = null;
         foreach (var raw in exports)
         {

@@ -284,8 +284,10 @@ public sealed class NfsStore : IBackupStore
             {
                 return await op(ct).ConfigureAwait(false);
             }
-            catch (Nfs3Exception ex) when (ex.IsStale)
+            catch (Nfs3Exception ex) when (ex.IsStale || ex.Status == Nfs3Status.NoEnt)
             {
+                // Expected NOENTs are answered inside the operations; one that escapes means a cached handle went bad
+                // (some servers say NOENT rather than STALE for a directory replaced under them). Resolve afresh, once.
                 _session.ForgetHandles();
                 return await op(ct).ConfigureAwait(false);
             }

@@ -276,7 +276,7 @@ public sealed class GaneshaServer : IAsyncDisposable
                     portInUse: LogSince(logStart).Contains("Address already in use", StringComparison.OrdinalIgnoreCase)
                                || tail.Contains("Cannot bind", StringComparison.OrdinalIgnoreCase));
             }
-            var listing = await ProcessRunner.RunAsync("nfs-ls", [$"nfs://127.0.0.1{Pseudo}/?nfsport={NfsPort}&mountport={MountPort}"], TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
+            var listing = await ProbeAsync(ct).ConfigureAwait(false);
             if (listing.Ok) return;
             lastAttempt = listing.Output;
             if (listing.ExitCode == 127)
@@ -290,6 +290,22 @@ public sealed class GaneshaServer : IAsyncDisposable
             }
             await Task.Delay(100, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Is it serving? A real listing through libnfs's nfs-ls; when the export refuses this machine on purpose
+    /// (<see cref="GaneshaOptions.AllowedClients"/> without loopback) a listing cannot work, so both RPC services must
+    /// answer a NULL call instead (rpcinfo).
+    /// </summary>
+    private async Task<ProcessRunner.Result> ProbeAsync(CancellationToken ct)
+    {
+        var loopbackAllowed = _options.AllowedClients is null
+            || _options.AllowedClients.Any(c => c is "127.0.0.1" or "localhost" or "*" || c.StartsWith("127.", StringComparison.Ordinal));
+        if (loopbackAllowed)
+            return await ProcessRunner.RunAsync("nfs-ls", [$"nfs://127.0.0.1{Pseudo}/?nfsport={NfsPort}&mountport={MountPort}"], TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
+        var nfs = await ProcessRunner.RunAsync("rpcinfo", ["-n", NfsPort.ToString(CultureInfo.InvariantCulture), "-t", "127.0.0.1", "100003", "3"], TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
+        if (!nfs.Ok) return nfs;
+        return await ProcessRunner.RunAsync("rpcinfo", ["-n", MountPort.ToString(CultureInfo.InvariantCulture), "-t", "127.0.0.1", "100005", "3"], TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
     }
 
     private async Task StopCoreAsync()

@@ -67,7 +67,7 @@ public sealed class Nfs3ClientTests(GaneshaFixture ganesha) : IClassFixture<Gane
     {
         Assert.Equal(111, await PortmapperClient.GetPortAsync(IPAddress.Loopback, PortmapperClient.Program, PortmapperClient.Version, Timeouts, Ct));
         Assert.Equal(0, await PortmapperClient.GetPortAsync(IPAddress.Loopback, 399_999, 1, Timeouts, Ct));
-        Assert.NotEqual(0, await PortmapperClient.GetPortAsync(IPAddress.Loopback, Nfs3Client.Program, Nfs3Client.Version, Timeouts, Ct));
+        // Where NFS is registered depends on which server registered last: NfsStorePortmapperTests, run alone.
     }
 
     [Fact]

@@ -7,7 +7,7 @@ using Wild.Backup.Core.Nfs.Xdr;
 namespace Wild.Backup.Core.Tests.Nfs.Support;
 
 /// <summary>A call as the fake server received it.</summary>
-public sealed record FakeCall(uint Xid, uint Procedure, byte[] Args, int Connection);
+public sealed record FakeCall(uint Xid, uint Procedure, byte[] Args, int Connection, uint Program = 0);
 
 /// <summary>
 /// A tiny ONC RPC server over TCP on loopback for transport tests: it decodes each call's header and asks the
@@ -102,13 +102,13 @@ public sealed class FakeRpcServer : IAsyncDisposable
                 var xid = r.ReadUInt32();
                 r.ReadUInt32(); // CALL
                 r.ReadUInt32(); // rpcvers
-                r.ReadUInt32(); // program
+                var program = r.ReadUInt32();
                 r.ReadUInt32(); // version
                 var proc = r.ReadUInt32();
                 r.ReadUInt32(); r.ReadOpaque(); // credential
                 r.ReadUInt32(); r.ReadOpaque(); // verifier
                 var args = record.Memory[r.Position..].ToArray();
-                _ = AnswerAsync(new FakeCall(xid, proc, args, connection), stream, sendLock);
+                _ = AnswerAsync(new FakeCall(xid, proc, args, connection, program), stream, sendLock);
             }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
