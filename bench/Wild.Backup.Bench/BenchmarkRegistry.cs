@@ -12,5 +12,6 @@ public static class BenchmarkRegistry
 {
     public static readonly SortedDictionary<string, IBenchmark> All = new(StringComparer.Ordinal)
     {
+        ["nfs"] = new Nfs.NfsThroughputBenchmark(),
     };
 }
