@@ -33,7 +33,7 @@ internal sealed class NfsErrors(NfsUrl url, uint uid, uint gid)
                 return new StorageUnreachableException($"{url.Display}: {a.Message} (is this an NFS version 3 server?)", ex);
             case RpcRejectedException r when r.Status == RejectStatus.AuthError:
                 return new WildBackupException(WildErrorKind.Unreachable, MountRefusedId,
-                    $"The NFS server {url.Host} rejected this machine's credentials (uid {uid}, gid {gid}, {r.Auth}). Check the export's security settings (sec=sys).",
+                    $"The NFS server {url.Host} rejected this machine's credentials (uid {uid}, gid {gid}, {r.Auth}). Check the export allows sec=sys, and 'insecure' (ports above 1024) unless WildBackup runs as root.",
                     $"{url.Display}: {r.Message}", ex);
             case RpcRejectedException r:
                 return new StorageUnreachableException($"{url.Display}: {r.Message}", ex);
@@ -43,7 +43,7 @@ internal sealed class NfsErrors(NfsUrl url, uint uid, uint gid)
                 return ExportNotFound(m.ExportPath, null, ex);
             case MountException { Status: MountStatus.Acces or MountStatus.Perm } m:
                 return new WildBackupException(WildErrorKind.Unreachable, MountRefusedId,
-                    $"The NFS server {url.Host} refused to let this machine mount '{m.ExportPath}' (permission denied). Check the export's allowed clients and the path.",
+                    $"The NFS server {url.Host} refused to let this machine mount '{m.ExportPath}' (permission denied). Check the path, the export's allowed clients, and 'insecure' (ports above 1024) unless WildBackup runs as root.",
                     $"{url.Display}: {m.Message}", ex) { Target = m.ExportPath };
             case MountException m:
                 return new StorageUnreachableException($"{url.Display}: {m.Message}", ex);

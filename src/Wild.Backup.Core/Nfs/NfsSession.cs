@@ -261,7 +261,7 @@ internal sealed class NfsSession : IAsyncDisposable
         {
             try
             {
-                var quick = new RpcTimeouts(TimeSpan.FromSeconds(Math.Min(3, _options.Timeout.TotalSeconds)), TimeSpan.FromSeconds(Math.Min(3, _options.ConnectTimeout.TotalSeconds)));
+                var quick = _options.RpcTimeouts with { Call = TimeSpan.FromSeconds(Math.Min(3, _options.Timeout.TotalSeconds)), Connect = TimeSpan.FromSeconds(Math.Min(3, _options.ConnectTimeout.TotalSeconds)) };
                 await using var mountRpc = new RpcClient(ResolveMountEndpointAsync, MountClient.Program, MountClient.Version, _credential, quick);
                 await new MountClient(mountRpc).UnmountAsync(m.ExportPath, CancellationToken.None).ConfigureAwait(false);
             }

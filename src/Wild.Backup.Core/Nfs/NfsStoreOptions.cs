@@ -25,6 +25,11 @@ public sealed record NfsStoreOptions
     /// <summary>Upper bound on one READ or WRITE; the server's rtmax/wtmax (FSINFO) lower it further.</summary>
     public int MaxTransferSize { get; init; } = 1024 * 1024;
 
+    /// <summary>Connect from a local port below 1024 when this process is allowed to (root, CAP_NET_BIND_SERVICE), as the
+    /// kernel's client does: servers exporting with "secure" (Linux's default) refuse other ports. Without the privilege an
+    /// ordinary port is used and such a server needs "insecure" on the export.</summary>
+    public bool UseReservedPort { get; init; } = true;
+
     /// <summary>The options a URL asks for (<c>uid</c>, <c>gid</c>, <c>timeout</c>) on top of these.</summary>
     public NfsStoreOptions With(NfsUrl url) => this with
     {
@@ -39,7 +44,7 @@ public sealed record NfsStoreOptions
         return (Uid ?? uid, Gid ?? gid);
     }
 
-    internal RpcTimeouts RpcTimeouts => new(Timeout, ConnectTimeout < Timeout ? ConnectTimeout : Timeout);
+    internal RpcTimeouts RpcTimeouts => new(Timeout, ConnectTimeout < Timeout ? ConnectTimeout : Timeout, UseReservedPort);
 
     internal void Validate()
     {

@@ -46,6 +46,7 @@ internal static class GaneshaConfig
                 Protocols = 3;
                 Transports = TCP;
                 Attr_Expiration_Time = 0;
+                PrivilegedPort = {{(o.PrivilegedPortsOnly ? "true" : "false")}};
                 FSAL { Name = VFS; }
 
             """);

@@ -36,6 +36,9 @@ public sealed record GaneshaOptions
     /// Null: any client may mount read-write.</summary>
     public IReadOnlyList<string>? AllowedClients { get; init; }
 
+    /// <summary>Accept only clients connecting from ports below 1024 (PrivilegedPort; Linux knfsd's "secure").</summary>
+    public bool PrivilegedPortsOnly { get; init; }
+
     /// <summary>Where the config, log, pid file and recovery directory go; a fresh temp directory when null (removed on dispose).</summary>
     public string? WorkDirectory { get; init; }
 

@@ -7,7 +7,8 @@ namespace Wild.Backup.Core.Nfs.Rpc;
 /// <summary>How long RPC calls may take.</summary>
 /// <param name="Call">Bound on one call from start to reply, including any reconnecting on the way.</param>
 /// <param name="Connect">Bound on opening one TCP connection.</param>
-internal sealed record RpcTimeouts(TimeSpan Call, TimeSpan Connect)
+/// <param name="ReservedPort">Connect from a local port below 1024 when allowed (see <see cref="RpcConnection.ConnectAsync"/>).</param>
+internal sealed record RpcTimeouts(TimeSpan Call, TimeSpan Connect, bool ReservedPort = false)
 {
     public static readonly RpcTimeouts Default = new(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10));
 }
@@ -135,7 +136,7 @@ internal sealed class RpcClient : IAsyncDisposable
                     {
                         throw new RpcTimeoutException($"could not find the server within {Timeouts.Call.TotalSeconds:0.#} s");
                     }
-                    var connection = await RpcConnection.ConnectAsync(endpoint, Min(Timeouts.Connect, Remaining(deadline)), ct).ConfigureAwait(false);
+                    var connection = await RpcConnection.ConnectAsync(endpoint, Min(Timeouts.Connect, Remaining(deadline)), ct, Timeouts.ReservedPort).ConfigureAwait(false);
                     _connection = connection;
                     _everConnected = true;
                     return connection;

@@ -37,11 +37,14 @@ internal sealed class RpcConnection : IAsyncDisposable
     public bool IsOpen => Volatile.Read(ref _failure) is null;
 
     /// <summary>Opens a connection within <paramref name="timeout"/>. Throws <see cref="RpcTransportException"/> (refused,
-    /// unreachable) or <see cref="RpcTimeoutException"/>.</summary>
-    public static async Task<RpcConnection> ConnectAsync(IPEndPoint endpoint, TimeSpan timeout, CancellationToken ct)
+    /// unreachable) or <see cref="RpcTimeoutException"/>. With <paramref name="reservedPort"/> the local port is taken below
+    /// 1024 when this process may (root, CAP_NET_BIND_SERVICE): NFS servers exporting with "secure" (Linux's default) accept
+    /// nothing else.</summary>
+    public static async Task<RpcConnection> ConnectAsync(IPEndPoint endpoint, TimeSpan timeout, CancellationToken ct, bool reservedPort = false)
     {
         var peer = endpoint.ToString();
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (reservedPort) ReservedPorts.TryBind(socket);
         using var timeoutCts = new CancellationTokenSource(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutCts.Token);
         try
@@ -199,5 +202,37 @@ internal sealed class RpcConnection : IAsyncDisposable
         {
             // the reader only ends by failing; that failure is already recorded
         }
+    }
+}
+
+/// <summary>Local ports 665-1023, the range the Linux kernel's own NFS client uses.</summary>
+internal static class ReservedPorts
+{
+    public const int Low = 665;
+    public const int High = 1023;
+
+    /// <summary>Binds <paramref name="socket"/> to a free reserved port; false (socket untouched) when none is free or allowed.</summary>
+    public static bool TryBind(Socket socket)
+    {
+        var any = socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+        var start = Random.Shared.Next(Low, High + 1);
+        for (var i = 0; i <= High - Low; i++)
+        {
+            var port = High - ((High - start + i) % (High - Low + 1));
+            try
+            {
+                socket.Bind(new IPEndPoint(any, port));
+                return true;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AddressNotAvailable)
+            {
+                // taken: try the next one
+            }
+            catch (SocketException)
+            {
+                return false; // not allowed (no privilege) or not supported: an ordinary port it is
+            }
+        }
+        return false;
     }
 }

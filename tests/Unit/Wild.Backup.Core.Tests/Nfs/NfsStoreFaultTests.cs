@@ -259,6 +259,19 @@ public sealed class NfsStoreFaultTests
     }
 
     [Fact]
+    public async Task A_secure_export_accepts_a_reserved_source_port_and_refuses_others_saying_why()
+    {
+        await using var g = await OwnGanesha.StartAsync(o => o with { PrivilegedPortsOnly = true });
+        await using (var store = g.Store()) // running as root: connects from a port below 1024
+            await WriteFileAsync(store, "ok.bin", [1]);
+        Assert.Equal([1], await File.ReadAllBytesAsync(g.Local("ok.bin")));
+
+        await using var unprivileged = g.Store(options: new NfsStoreOptions { UseReservedPort = false });
+        var ex = await Assert.ThrowsAnyAsync<WildBackupException>(() => unprivileged.ProbeAsync(Ct));
+        Assert.Contains("'insecure'", ex.Message);
+    }
+
+    [Fact]
     public async Task Stale_handles_are_resolved_again_from_the_path()
     {
         await using var g = await OwnGanesha.StartAsync();

@@ -173,4 +173,13 @@ public sealed class RpcTransportTests
         var ex = await Assert.ThrowsAnyAsync<RpcException>(() => CallWord(client, 1, 1));
         Assert.True(ex is RpcTimeoutException or RpcTransportException { ConnectFailed: true }, ex.ToString());
     }
+
+    [Fact]
+    public void A_privileged_process_binds_a_reserved_port_the_way_the_kernel_client_does()
+    {
+        // The tests run as root (as CI does); an unprivileged process gets false here and an ordinary port.
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        Assert.True(ReservedPorts.TryBind(socket));
+        Assert.InRange(((System.Net.IPEndPoint)socket.LocalEndPoint!).Port, ReservedPorts.Low, ReservedPorts.High);
+    }
 }
