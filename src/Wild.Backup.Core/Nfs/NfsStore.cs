@@ -352,7 +352,16 @@ public sealed class NfsStore : IBackupStore
         var handle = created.Handle ?? (await _session.LookupAsync(rel, ct).ConfigureAwait(false))?.Handle
             ?? throw new IOException($"'{rel}' vanished right after it was created");
         // Exclusive create keeps the verifier in the times and cannot set attributes: set the mode, and the times back to now.
-        await _session.Nfs.SetAttrAsync(handle, new Sattr3 { Mode = mode, TimesToServerNow = true }, ct).ConfigureAwait(false);
+        try
+        {
+            await _session.Nfs.SetAttrAsync(handle, new Sattr3 { Mode = mode, TimesToServerNow = true }, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The caller will not get this file, so it must not stay behind as a lock nobody holds.
+            await TryRemoveAsync(directory, name).ConfigureAwait(false);
+            throw;
+        }
         return handle;
     }
 
@@ -406,6 +415,19 @@ public sealed class NfsStore : IBackupStore
             }
         }
         await _session.Nfs.RenameAsync(fromDir, fromName, toDir, toName, ct).ConfigureAwait(false);
+    }
+
+    private async Task TryRemoveAsync(NfsFileHandle directory, string name)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(_options.Timeout);
+            await RemoveFileAsync(directory, name, cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            // best effort; the original failure is what the caller hears about
+        }
     }
 
     private async Task RemoveFileAsync(NfsFileHandle directory, string name, CancellationToken ct)

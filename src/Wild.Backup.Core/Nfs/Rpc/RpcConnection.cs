@@ -100,7 +100,13 @@ internal sealed class RpcConnection : IAsyncDisposable
             catch (Exception ex) when (sending && !sent)
             {
                 // Half a record on the wire: the stream is unusable whatever happened.
-                Fail(ex is OperationCanceledException ? new IOException("send interrupted") : ex);
+                Fail(ex switch
+                {
+                    OperationCanceledException when timeoutCts.IsCancellationRequested && !ct.IsCancellationRequested =>
+                        new RpcTimeoutException($"{Peer} took no data for {timeout.TotalSeconds:0.#} s"),
+                    OperationCanceledException => new IOException("send interrupted"),
+                    _ => ex,
+                });
                 throw;
             }
             finally
