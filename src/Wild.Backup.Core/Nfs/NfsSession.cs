@@ -28,7 +28,7 @@ internal sealed class NfsSession : IAsyncDisposable
         _url = url;
         _options = options;
         (Uid, Gid) = options.EffectiveIds();
-        _credential = AuthSys.Create(Uid, Gid);
+        _credential = AuthSys.Create(Uid, Gid, options.EffectiveGroups());
         _rpc = new RpcClient(ResolveNfsEndpointAsync, Nfs3Client.Program, Nfs3Client.Version, _credential, options.RpcTimeouts);
         Nfs = new Nfs3Client(_rpc);
     }

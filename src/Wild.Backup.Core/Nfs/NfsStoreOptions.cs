@@ -7,7 +7,8 @@ public sealed record NfsStoreOptions
 {
     public static readonly NfsStoreOptions Default = new();
 
-    /// <summary>AUTH_SYS user id sent with every call. Null: this process's uid.</summary>
+    /// <summary>AUTH_SYS user id sent with every call. Null: this process's uid (and, with <see cref="Gid"/> null too, its
+    /// supplementary groups, as a kernel mount would send them).</summary>
     public uint? Uid { get; init; }
 
     /// <summary>AUTH_SYS group id sent with every call. Null: this process's gid.</summary>
@@ -43,6 +44,9 @@ public sealed record NfsStoreOptions
         var (uid, gid) = AuthSys.CurrentProcessIds();
         return (Uid ?? uid, Gid ?? gid);
     }
+
+    /// <summary>Supplementary groups to send: this process's when it speaks as itself, none for an identity given explicitly.</summary>
+    internal IReadOnlyList<uint> EffectiveGroups() => Uid is null && Gid is null ? AuthSys.CurrentProcessGroups() : [];
 
     internal RpcTimeouts RpcTimeouts => new(Timeout, ConnectTimeout < Timeout ? ConnectTimeout : Timeout, UseReservedPort);
 

@@ -48,6 +48,27 @@ internal static class AuthSys
 
     public const uint Nobody = 65534;
 
+    /// <summary>This process's supplementary groups (getgroups), at most <see cref="MaxGroups"/>; empty where there are none.</summary>
+    public static IReadOnlyList<uint> CurrentProcessGroups()
+    {
+        if (OperatingSystem.IsWindows()) return [];
+        try
+        {
+            var n = getgroups(0, null);
+            if (n <= 0) return [];
+            var groups = new uint[n];
+            n = getgroups(n, groups);
+            return n <= 0 ? [] : groups.Take(Math.Min(n, MaxGroups)).ToArray();
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return [];
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "getgroups")]
+    private static extern int getgroups(int size, [Out] uint[]? list);
+
     [DllImport("libc", EntryPoint = "getuid")]
     private static extern uint getuid();
 

@@ -50,6 +50,8 @@ public sealed class RpcMessageTests
         var status = File.ReadAllLines("/proc/self/status");
         Assert.Equal(status.Single(l => l.StartsWith("Uid:")).Split('\t')[1], uid.ToString());
         Assert.Equal(status.Single(l => l.StartsWith("Gid:")).Split('\t')[1], gid.ToString());
+        var groups = status.Single(l => l.StartsWith("Groups:")).Split(':')[1].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(uint.Parse).Take(16);
+        Assert.Equal(groups, AuthSys.CurrentProcessGroups());
     }
 
     private static XdrReader Reply(params uint[] words)
