@@ -13,5 +13,6 @@ public static class BenchmarkRegistry
     public static readonly SortedDictionary<string, IBenchmark> All = new(StringComparer.Ordinal)
     {
         ["config-backup"] = new ConfigBackup.ConfigBackupBenchmark(),
+        ["nfs"] = new Nfs.NfsThroughputBenchmark(),
     };
 }

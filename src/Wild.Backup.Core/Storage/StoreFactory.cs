@@ -36,9 +36,7 @@ public static class StoreFactory
         return new LocalDirectoryStore(destination);
     }
 
-    private static IBackupStore OpenNfs(Uri uri) =>
-        throw new InvalidInputException("NfsNotSupportedYet",
-            $"nfs:// destinations are not supported yet ({Redact(uri.ToString())}). Mount the share and give its path as the destination.");
+    private static IBackupStore OpenNfs(Uri uri) => new Nfs.NfsStore(Nfs.NfsUrl.Parse(uri));
 
     /// <summary>A destination for messages: user info and query removed.</summary>
     public static string Redact(string destination)
