@@ -74,7 +74,7 @@ public sealed class OperationManagerTests : IAsyncLifetime
         var op = _manager.Start("demo-cloud", "backup_app", "nope", "apps/nope", _ => throw new NotFoundException("AppNotFound", "App 'nope' not found."));
         var final = await _manager.WaitAsync("demo-cloud", op.Id, CancellationToken.None).WaitAsync(Wait);
         Assert.Equal(OperationStatus.Failed, final.Status);
-        Assert.Equal(new OperationError("AppNotFound", "App 'nope' not found."), final.Error);
+        Assert.Equal(new OperationError("AppNotFound", "App 'nope' not found.", WildErrorKind.NotFound), final.Error);
     }
 
     [Fact]
