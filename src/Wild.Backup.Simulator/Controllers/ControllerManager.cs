@@ -21,6 +21,15 @@ internal sealed class ControllerManager
             new NamespaceController(rt),
             new NamespaceDefaultsController(rt),
             new GarbageCollector(rt),
+            new Scheduler(rt),
+            new Kubelet(rt),
+            new ReplicaSetController(rt),
+            new DeploymentController(rt),
+            new StatefulSetController(rt),
+            new DaemonSetController(rt),
+            new JobController(rt),
+            new VolumeBinder(rt),
+            new VolumeProtection(rt),
         ]);
         return list;
     }
