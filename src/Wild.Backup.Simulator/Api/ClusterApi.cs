@@ -79,8 +79,23 @@ internal sealed partial class ClusterApi : IClusterApi
         }
     }
 
+    /// <summary>Empty metadata maps and lists are omitted on the wire (Go omitempty), so they are not stored.</summary>
+    private static void NormalizeMetadata(JsonObject obj)
+    {
+        if (obj["metadata"] is not JsonObject meta) return;
+        foreach (var field in new[] { "labels", "annotations" })
+        {
+            if (meta[field] is JsonObject { Count: 0 } || (meta.ContainsKey(field) && meta[field] is null)) meta.Remove(field);
+        }
+        foreach (var field in new[] { "finalizers", "ownerReferences", "managedFields" })
+        {
+            if (meta[field] is JsonArray { Count: 0 } || (meta.ContainsKey(field) && meta[field] is null)) meta.Remove(field);
+        }
+    }
+
     private void Validate(ResourceType type, JsonObject obj, JsonObject? old, string? subresource, StrategyContext ctx)
     {
+        NormalizeMetadata(obj);
         var errors = new List<FieldError>();
         Validation.MetadataValidation.Validate(type, obj, errors);
         if (subresource == "status")

@@ -70,7 +70,7 @@ internal static class YamlJson
         {
             return JsonValue.Create(value);
         }
-        if (scalar.Tag.Value == "tag:yaml.org,2002:str") return JsonValue.Create(value);
+        if (!scalar.Tag.IsEmpty && !scalar.Tag.IsNonSpecific && scalar.Tag.Value == "tag:yaml.org,2002:str") return JsonValue.Create(value);
         switch (value)
         {
             case "" or "~" or "null" or "Null" or "NULL":
