@@ -67,16 +67,18 @@ internal sealed partial class ClusterApi
         else meta.Remove("generation");
         if (type.HasStatus && !type.Strategy.KeepStatusOnCreate) obj.Remove("status");
 
-        type.Strategy.ApplyDefaults(obj, ctx);
-        Validate(type, obj, null, null, ctx);
+        // Admission (namespace lifecycle) runs before the strategy, validation after it, as in the real server.
         if (type.Namespaced && name.Length > 0) CheckNamespaceForCreate(type, ns!, name);
-        if (name.Length > 0 && rt.Store.Get(type.GroupResource, new ObjectKey(key, name)) is not null)
+        type.Strategy.ApplyDefaults(obj, ctx);
+        if (name.Length == 0 || rt.Store.Get(type.GroupResource, new ObjectKey(key, name)) is null)
+        {
+            type.Strategy.PrepareForCreate(obj, ctx);
+        }
+        Validate(type, obj, null, null, ctx);
+        if (rt.Store.Get(type.GroupResource, new ObjectKey(key, name)) is not null)
         {
             throw Errors.AlreadyExists(type.Group, type.Plural, name);
         }
-        type.Strategy.PrepareForCreate(obj, ctx);
-        // Strategies may add defaults (e.g. generated selectors); validate the final object again.
-        Validate(type, obj, null, null, ctx);
 
         if (!managedFieldsDone)
         {
