@@ -24,6 +24,7 @@ internal sealed partial class ClusterApi
         string manager, bool managedFieldsDone)
     {
         CheckKind(obj, type, version);
+        if (!type.IsCustom) DropNulls(obj);
         var meta = obj.Ensure("metadata");
         var key = "";
         if (type.Namespaced)

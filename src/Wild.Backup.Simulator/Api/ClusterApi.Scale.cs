@@ -63,7 +63,7 @@ internal sealed partial class ClusterApi
             }
             if (n < 0)
             {
-                throw Errors.Invalid("autoscaling", "Scale", name, [FieldError.Invalid("spec.replicas", n.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be greater than or equal to 0")]);
+                throw Errors.Invalid("autoscaling", "Scale", name, [FieldError.InvalidRaw("spec.replicas", n.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be greater than or equal to 0")]);
             }
             var updated = Output(current, type, gvr.Version);
             updated.Set(type.Scale!.SpecReplicasPath, n);

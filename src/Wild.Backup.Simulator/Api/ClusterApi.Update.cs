@@ -110,6 +110,7 @@ internal sealed partial class ClusterApi
             }
             var current = stored.Parse();
             var desired = produce(current);
+            if (!type.IsCustom) DropNulls(desired);
             var subresourceForFields = subresource is "status" ? "status" : null;
 
             var bodyRv = desired.Str("metadata", "resourceVersion");
@@ -122,7 +123,7 @@ internal sealed partial class ClusterApi
             }
             else if (!type.AllowUnconditionalUpdate && subresource is null or "status")
             {
-                throw Errors.Invalid(type.Group, type.Kind, name, [FieldError.Invalid("metadata.resourceVersion", "0x0", "must be specified for an update")]);
+                throw Errors.Invalid(type.Group, type.Kind, name, [FieldError.InvalidRaw("metadata.resourceVersion", "0x0", "must be specified for an update")]);
             }
 
             CheckKind(desired, type, version);

@@ -79,6 +79,24 @@ internal sealed partial class ClusterApi : IClusterApi
         }
     }
 
+    /// <summary>
+    /// Go decodes a JSON null into a built-in type's field as "unset", so nulls never reach storage;
+    /// custom resources keep them (their schema decides).
+    /// </summary>
+    private static void DropNulls(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var key in o.Where(p => p.Value is null).Select(p => p.Key).ToList()) o.Remove(key);
+                foreach (var (_, v) in o) DropNulls(v);
+                break;
+            case JsonArray a:
+                foreach (var item in a) DropNulls(item);
+                break;
+        }
+    }
+
     /// <summary>Empty metadata maps and lists are omitted on the wire (Go omitempty), so they are not stored.</summary>
     private static void NormalizeMetadata(JsonObject obj)
     {
@@ -95,6 +113,7 @@ internal sealed partial class ClusterApi : IClusterApi
 
     private void Validate(ResourceType type, JsonObject obj, JsonObject? old, string? subresource, StrategyContext ctx)
     {
+        if (!type.IsCustom) DropNulls(obj);
         NormalizeMetadata(obj);
         var errors = new List<FieldError>();
         Validation.MetadataValidation.Validate(type, obj, errors);

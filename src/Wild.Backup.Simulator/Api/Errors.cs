@@ -81,8 +81,12 @@ public static class Errors
 }
 
 /// <summary>One field validation error, rendered like k8s.io/apimachinery/pkg/util/validation/field.Error.</summary>
-public sealed record FieldError(string Type, string Field, string? BadValue, string Message)
+public sealed record FieldError(string Type, string Field, string? BadValue, string Message, bool QuoteValue = true)
 {
+    /// <summary>An invalid non-string value, rendered unquoted as Go's %#v would (maps, numbers, structs).</summary>
+    public static FieldError InvalidRaw(string field, string value, string message)
+        => new("Invalid value", field, value, message, QuoteValue: false);
+
     public static FieldError Required(string field, string message = "")
         => new("Required value", field, null, message);
 
@@ -112,9 +116,15 @@ public sealed record FieldError(string Type, string Field, string? BadValue, str
     };
 
     /// <summary>The cause message (without the field path).</summary>
-    public string Detail => BadValue is null
-        ? (Message.Length == 0 ? Type : $"{Type}: {Message}")
-        : (Message.Length == 0 ? $"{Type}: \"{BadValue}\"" : $"{Type}: \"{BadValue}\": {Message}");
+    public string Detail
+    {
+        get
+        {
+            if (BadValue is null) return Message.Length == 0 ? Type : $"{Type}: {Message}";
+            var value = QuoteValue ? $"\"{BadValue}\"" : BadValue;
+            return Message.Length == 0 ? $"{Type}: {value}" : $"{Type}: {value}: {Message}";
+        }
+    }
 
     public override string ToString() => $"{Field}: {Detail}";
 }

@@ -131,7 +131,7 @@ internal static class CustomResourceSchema
                 break;
             case JsonArray a:
                 if (schema.Long("maxItems") is { } maxItems && a.Count > maxItems) errors.Add(FieldError.TooLong(path, null, (int)maxItems));
-                if (schema.Long("minItems") is { } minItems && a.Count < minItems) errors.Add(FieldError.Invalid(path, a.Count.ToString(CultureInfo.InvariantCulture), $"{path} in body should have at least {minItems} items"));
+                if (schema.Long("minItems") is { } minItems && a.Count < minItems) errors.Add(FieldError.InvalidRaw(path, a.Count.ToString(CultureInfo.InvariantCulture), $"{path} in body should have at least {minItems} items"));
                 if (schema["items"] is JsonObject items)
                 {
                     for (var i = 0; i < a.Count; i++) Validate(a[i], items, $"{path}[{i}]", errors);
@@ -145,8 +145,8 @@ internal static class CustomResourceSchema
                 break;
             case JsonValue v when kind == JsonValueKind.Number:
                 var d = v.GetValue<double>();
-                if (schema["minimum"] is { } min && d < min.GetValue<double>()) errors.Add(FieldError.Invalid(path, JsonTools.Display(v), $"{path} in body should be greater than or equal to {JsonTools.Display(min)}"));
-                if (schema["maximum"] is { } max && d > max.GetValue<double>()) errors.Add(FieldError.Invalid(path, JsonTools.Display(v), $"{path} in body should be less than or equal to {JsonTools.Display(max)}"));
+                if (schema["minimum"] is { } min && d < min.GetValue<double>()) errors.Add(FieldError.InvalidRaw(path, JsonTools.Display(v), $"{path} in body should be greater than or equal to {JsonTools.Display(min)}"));
+                if (schema["maximum"] is { } max && d > max.GetValue<double>()) errors.Add(FieldError.InvalidRaw(path, JsonTools.Display(v), $"{path} in body should be less than or equal to {JsonTools.Display(max)}"));
                 break;
         }
     }

@@ -65,7 +65,7 @@ internal class ResourceStrategy
     {
         if (!JsonTools.DeepEquals(newValue, oldValue))
         {
-            errors.Add(FieldError.Invalid(field, JsonTools.Display(newValue), "field is immutable"));
+            errors.Add(newValue is System.Text.Json.Nodes.JsonValue jv && jv.TryGetValue<string>(out var s) ? FieldError.Invalid(field, s, "field is immutable") : FieldError.InvalidRaw(field, newValue.ToJson(), "field is immutable"));
         }
     }
 

@@ -216,7 +216,7 @@ internal sealed class IngressStrategy : ResourceStrategy
         var rules = spec?.Arr("rules");
         if (spec?["defaultBackend"] is null && (rules is null || rules.Count == 0))
         {
-            errors.Add(FieldError.Invalid("spec", "{}", "either `defaultBackend` or `rules` must be specified"));
+            errors.Add(FieldError.InvalidRaw("spec", "{}", "either `defaultBackend` or `rules` must be specified"));
         }
         if (rules is null) return;
         for (var i = 0; i < rules.Count; i++)
@@ -237,7 +237,7 @@ internal sealed class IngressStrategy : ResourceStrategy
                 else if (type is not ("Exact" or "Prefix" or "ImplementationSpecific")) errors.Add(FieldError.NotSupported(pp + ".pathType", type, ["Exact", "ImplementationSpecific", "Prefix"]));
                 else if (type is "Exact" or "Prefix" && (path is null || !path.StartsWith('/'))) errors.Add(FieldError.Invalid(pp + ".path", path ?? "", "must be an absolute path"));
                 var backend = paths[j].Obj("backend");
-                if (backend?["service"] is null && backend?["resource"] is null) errors.Add(FieldError.Invalid(pp + ".backend", "{}", "one backend must be specified"));
+                if (backend?["service"] is null && backend?["resource"] is null) errors.Add(FieldError.InvalidRaw(pp + ".backend", "{}", "one backend must be specified"));
                 if (backend?.Obj("service") is { } svc && string.IsNullOrEmpty(svc.Str("name"))) errors.Add(FieldError.Required(pp + ".backend.service.name", ""));
             }
         }

@@ -54,12 +54,12 @@ internal sealed class CrdStrategy : ResourceStrategy
         var versions = spec.Arr("versions");
         if (versions is null || versions.Count == 0)
         {
-            errors.Add(FieldError.Invalid("spec.versions", "null", "must have exactly one version marked as storage version"));
+            errors.Add(FieldError.InvalidRaw("spec.versions", "null", "must have exactly one version marked as storage version"));
             return;
         }
         if (versions.Count(v => v.Bool("storage") == true) != 1)
         {
-            errors.Add(FieldError.Invalid("spec.versions", versions.ToJson(), "must have exactly one version marked as storage version"));
+            errors.Add(FieldError.InvalidRaw("spec.versions", versions.ToJson(), "must have exactly one version marked as storage version"));
         }
         for (var i = 0; i < versions.Count; i++)
         {

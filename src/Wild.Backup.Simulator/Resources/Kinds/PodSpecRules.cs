@@ -106,7 +106,7 @@ internal static class PodSpecRules
                     {
                         var port = ports[j].Long("containerPort");
                         if (port is null) errors.Add(FieldError.Required($"{cpath}.ports[{j}].containerPort", ""));
-                        else if (port < 1 || port > 65535) errors.Add(FieldError.Invalid($"{cpath}.ports[{j}].containerPort", port.ToString(), "must be between 1 and 65535, inclusive"));
+                        else if (port < 1 || port > 65535) errors.Add(FieldError.InvalidRaw($"{cpath}.ports[{j}].containerPort", port.ToString()!, "must be between 1 and 65535, inclusive"));
                     }
                 }
                 if (c["volumeMounts"] is JsonArray mounts)

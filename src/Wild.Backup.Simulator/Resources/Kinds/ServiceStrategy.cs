@@ -54,7 +54,7 @@ internal sealed class ServiceStrategy : ResourceStrategy
             if (!ctx.Runtime.Allocators.TryReserveClusterIp(requested, out var problem))
             {
                 throw Errors.Invalid("", "Service", obj.Str("metadata", "name") ?? "",
-                    [FieldError.Invalid("spec.clusterIPs", $"[]string{{\"{requested}\"}}", $"failed to allocate IP {requested}: {problem}")]);
+                    [FieldError.InvalidRaw("spec.clusterIPs", $"[]string{{\"{requested}\"}}", $"failed to allocate IP {requested}: {problem}")]);
             }
         }
         spec["clusterIPs"] = new JsonArray(spec.Str("clusterIP"));
@@ -118,7 +118,7 @@ internal sealed class ServiceStrategy : ResourceStrategy
             }
             var port = p.Long("port");
             if (port is null) errors.Add(FieldError.Required(path + ".port", ""));
-            else if (port is < 1 or > 65535) errors.Add(FieldError.Invalid(path + ".port", port.ToString(), "must be between 1 and 65535, inclusive"));
+            else if (port is < 1 or > 65535) errors.Add(FieldError.InvalidRaw(path + ".port", port.ToString()!, "must be between 1 and 65535, inclusive"));
             if (p.Str("protocol") is { } proto && proto is not ("TCP" or "UDP" or "SCTP"))
             {
                 errors.Add(FieldError.NotSupported(path + ".protocol", proto, ["SCTP", "TCP", "UDP"]));

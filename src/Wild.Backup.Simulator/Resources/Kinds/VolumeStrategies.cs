@@ -75,7 +75,11 @@ internal sealed class PvcStrategy : ResourceStrategy
         var a = (obj.Obj("spec") ?? new JsonObject()).CloneObject();
         var b = (old.Obj("spec") ?? new JsonObject()).CloneObject();
         // volumeName may be set once (by the binder).
-        if (string.IsNullOrEmpty(b.Str("volumeName"))) b["volumeName"] = a["volumeName"]?.DeepClone();
+        if (string.IsNullOrEmpty(b.Str("volumeName")))
+        {
+            b.Remove("volumeName");
+            if (a["volumeName"] is { } vn) b["volumeName"] = vn.DeepClone();
+        }
         var newSize = Quantity.Parse(a.Str("resources", "requests", "storage"));
         var oldSize = Quantity.Parse(b.Str("resources", "requests", "storage"));
         a.Obj("resources", "requests")?.Remove("storage");

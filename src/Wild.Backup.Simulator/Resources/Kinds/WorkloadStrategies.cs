@@ -99,7 +99,7 @@ internal class WorkloadStrategy : ResourceStrategy
         }
         if (spec["replicas"] is { } r && (r.Long() is not { } n || n < 0))
         {
-            errors.Add(FieldError.Invalid("spec.replicas", JsonTools.Display(r), "must be greater than or equal to 0"));
+            errors.Add(FieldError.InvalidRaw("spec.replicas", JsonTools.Display(r), "must be greater than or equal to 0"));
         }
         ValidateSelectorAndTemplate(spec, errors);
         PodSpecRules.Validate(spec.Obj("template", "spec"), "spec.template.spec", isPod: false, errors,
@@ -129,13 +129,13 @@ internal class WorkloadStrategy : ResourceStrategy
         var parsed = LabelSelector.FromJson(selector);
         if (parsed.IsEmpty)
         {
-            errors.Add(FieldError.Invalid("spec.selector", selector.ToJson(), "empty selector is invalid for deployment"));
+            errors.Add(FieldError.InvalidRaw("spec.selector", selector.ToJson(), "empty selector is invalid for deployment"));
             return;
         }
         var templateLabels = spec.Get("template", "metadata", "labels");
         if (!parsed.Matches(templateLabels.StringMap()))
         {
-            errors.Add(FieldError.Invalid("spec.template.metadata.labels", PodSpecRules.GoMap(templateLabels), "`selector` does not match template `labels`"));
+            errors.Add(FieldError.InvalidRaw("spec.template.metadata.labels", PodSpecRules.GoMap(templateLabels), "`selector` does not match template `labels`"));
         }
     }
 
@@ -212,7 +212,7 @@ internal sealed class JobStrategy : ResourceStrategy
             var generated = spec.Get("selector", "matchLabels", "batch.kubernetes.io/controller-uid") is { } v && JsonTools.Display(v) == uid;
             if (!generated && spec["selector"] is not null)
             {
-                errors.Add(FieldError.Invalid("spec.selector", spec["selector"].ToJson(), "`selector` not auto-generated"));
+                errors.Add(FieldError.InvalidRaw("spec.selector", spec["selector"].ToJson(), "`selector` not auto-generated"));
             }
         }
         WorkloadStrategy.ValidateSelectorAndTemplate(spec, errors);
@@ -224,7 +224,7 @@ internal sealed class JobStrategy : ResourceStrategy
         PodSpecRules.Validate(spec.Obj("template", "spec"), "spec.template.spec", isPod: false, errors, ["OnFailure", "Never"]);
         foreach (var f in new[] { "parallelism", "completions", "backoffLimit" })
         {
-            if (spec.Long(f) is < 0) errors.Add(FieldError.Invalid($"spec.{f}", spec.Long(f).ToString(), "must be greater than or equal to 0"));
+            if (spec.Long(f) is < 0) errors.Add(FieldError.InvalidRaw($"spec.{f}", spec.Long(f).ToString()!, "must be greater than or equal to 0"));
         }
     }
 
