@@ -112,6 +112,7 @@ public sealed record FieldError(string Type, string Field, string? BadValue, str
         "Unsupported value" => "FieldValueNotSupported",
         "Duplicate value" => "FieldValueDuplicate",
         "Too long" => "FieldValueTooLong",
+        "Not found" => "FieldValueNotFound",
         _ => "FieldValueInvalid",
     };
 

@@ -56,14 +56,15 @@ internal static class PodSpecRules
     }
 
     /// <summary>ValidatePodSpec (the parts users hit). <paramref name="isPod"/> adds the pod-only rules (image required).</summary>
-    public static void Validate(JsonObject? spec, string path, bool isPod, List<FieldError> errors, IReadOnlyCollection<string>? allowedRestartPolicies = null)
+    public static void Validate(JsonObject? spec, string path, bool isPod, List<FieldError> errors, IReadOnlyCollection<string>? allowedRestartPolicies = null,
+        IEnumerable<string>? extraVolumeNames = null)
     {
         if (spec is null)
         {
             errors.Add(FieldError.Required(path, ""));
             return;
         }
-        var volumeNames = new HashSet<string>(StringComparer.Ordinal);
+        var volumeNames = new HashSet<string>(extraVolumeNames ?? [], StringComparer.Ordinal);
         if (spec["volumes"] is JsonArray volumes)
         {
             for (var i = 0; i < volumes.Count; i++)

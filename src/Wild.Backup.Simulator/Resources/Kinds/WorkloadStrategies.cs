@@ -102,8 +102,10 @@ internal class WorkloadStrategy : ResourceStrategy
             errors.Add(FieldError.InvalidRaw("spec.replicas", JsonTools.Display(r), "must be greater than or equal to 0"));
         }
         ValidateSelectorAndTemplate(spec, errors);
+        // A StatefulSet's containers may mount its volumeClaimTemplates.
+        var claimNames = kind == "StatefulSet" ? spec.Arr("volumeClaimTemplates")?.Select(t => t.Str("metadata", "name") ?? "").ToList() : null;
         PodSpecRules.Validate(spec.Obj("template", "spec"), "spec.template.spec", isPod: false, errors,
-            kind is "Deployment" or "ReplicaSet" or "StatefulSet" or "DaemonSet" ? ["Always"] : null);
+            kind is "Deployment" or "ReplicaSet" or "StatefulSet" or "DaemonSet" ? ["Always"] : null, claimNames);
         if (kind == "StatefulSet" && spec["volumeClaimTemplates"] is JsonArray vcts)
         {
             for (var i = 0; i < vcts.Count; i++)
