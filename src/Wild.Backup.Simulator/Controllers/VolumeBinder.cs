@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Wild.Backup.Simulator.Api;
 using Wild.Backup.Simulator.Cluster;
@@ -400,6 +399,4 @@ internal sealed class VolumeBinder : Controller
         updated["status"] = status;
         return Api.Replace(GroupVersionResource.PersistentVolumes, null, pv.Str("metadata", "name")!, updated, "status", Write, new RequestInfo());
     }
-
-    internal static string FormatBytes(long bytes) => bytes.ToString(CultureInfo.InvariantCulture);
 }

@@ -101,6 +101,18 @@ internal sealed class ApiRequestHandler
             case "/apis":
                 await WriteJsonAsync(ctx, 200, Discovery.GroupList(rt.Registry), info).ConfigureAwait(false);
                 return;
+            case "/openapi/v2":
+                await WriteJsonAsync(ctx, 200, OpenApi.SwaggerV2(rt.Options.KubernetesVersion), info).ConfigureAwait(false);
+                return;
+            case "/openapi/v3":
+                await WriteJsonAsync(ctx, 200, OpenApi.Root(rt.Registry, rt.Options.KubernetesVersion), info).ConfigureAwait(false);
+                return;
+        }
+        if (path.StartsWith("/openapi/v3/", StringComparison.Ordinal))
+        {
+            var doc = OpenApi.GroupVersionDocument(rt.Registry, path["/openapi/v3/".Length..].TrimEnd('/'), rt.Options.KubernetesVersion) ?? throw Errors.UnknownPath();
+            await WriteJsonAsync(ctx, 200, doc, info).ConfigureAwait(false);
+            return;
         }
         var segments = path.Trim('/').Split('/');
         if (method == "GET" && segments.Length == 2 && segments[0] == "api")
@@ -143,7 +155,7 @@ internal sealed class ApiRequestHandler
                 case "GET":
                     {
                         var list = await api.ListAsync(p.Gvr, ns, QueryOptions.List(q), ctx.RequestAborted, stripItemKinds: true).ConfigureAwait(false);
-                        await WriteJsonAsync(ctx, 200, wantsTable ? TableConverter.Convert(list) : list, info).ConfigureAwait(false);
+                        await WriteJsonAsync(ctx, 200, wantsTable ? TableConverter.Convert(list, type.Kind, rt.Now) : list, info).ConfigureAwait(false);
                         return;
                     }
                 case "POST":
@@ -182,7 +194,7 @@ internal sealed class ApiRequestHandler
             case "GET":
                 {
                     var obj = p.Subresource is null ? api.Get(p.Gvr, ns, p.Name) : api.GetSubresource(p.Gvr, ns, p.Name, p.Subresource);
-                    await WriteJsonAsync(ctx, 200, wantsTable && p.Subresource is null ? TableConverter.Convert(obj) : obj, info).ConfigureAwait(false);
+                    await WriteJsonAsync(ctx, 200, wantsTable && p.Subresource is null ? TableConverter.Convert(obj, type.Kind, rt.Now) : obj, info).ConfigureAwait(false);
                     return;
                 }
             case "PUT":

@@ -42,16 +42,6 @@ internal sealed class ResourceRegistry
         lock (gate) return types.Values.FirstOrDefault(t => t.Group == group && t.Kind == kind);
     }
 
-    /// <summary>Finds the type for an apiVersion ("apps/v1", "v1") and kind, as in ownerReferences.</summary>
-    public ResourceType? FindApiVersionKind(string apiVersion, string kind)
-    {
-        var slash = apiVersion.IndexOf('/');
-        var group = slash < 0 ? "" : apiVersion[..slash];
-        var version = slash < 0 ? apiVersion : apiVersion[(slash + 1)..];
-        var t = FindKind(group, kind);
-        return t is not null && t.Versions.Contains(version) ? t : t;
-    }
-
     public void Register(ResourceType type)
     {
         lock (gate)

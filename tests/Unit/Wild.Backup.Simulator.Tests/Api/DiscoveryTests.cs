@@ -66,7 +66,27 @@ public sealed class DiscoveryTests
         using var raw = new RawApi(await SharedCluster.GetAsync());
         var table = await raw.GetAsync("/api/v1/nodes", accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json");
         Assert.Equal("Table", table.Json["kind"]!.GetValue<string>());
-        Assert.Equal("Name", table.Json["columnDefinitions"]![0]!["name"]!.GetValue<string>());
-        Assert.Equal(3, table.Json["rows"]!.AsArray().Count);
+        Assert.Equal(["Name", "Status", "Roles", "Age", "Version"],
+            table.Json["columnDefinitions"]!.AsArray().Where(c => c!["priority"]!.GetValue<int>() == 0).Select(c => c!["name"]!.GetValue<string>()));
+        var rows = table.Json["rows"]!.AsArray();
+        Assert.Equal(3, rows.Count);
+        Assert.Equal("Ready", rows[0]!["cells"]![1]!.GetValue<string>());
+        Assert.Equal("control-plane", rows[0]!["cells"]![2]!.GetValue<string>());
+        Assert.Equal("PartialObjectMetadata", rows[0]!["object"]!["kind"]!.GetValue<string>());
+        var generic = await raw.GetAsync("/api/v1/namespaces/default/configmaps", accept: "application/json;as=Table;v=v1;g=meta.k8s.io");
+        Assert.Equal("Created At", generic.Json["columnDefinitions"]![1]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task OpenApi_v3_advertises_server_side_field_validation_for_kubectl()
+    {
+        using var raw = new RawApi(await SharedCluster.GetAsync());
+        var root = await raw.GetAsync("/openapi/v3");
+        var url = root.Json["paths"]!["apis/apps/v1"]!["serverRelativeURL"]!.GetValue<string>();
+        var doc = await raw.GetAsync(url);
+        var patch = doc.Json["paths"]!["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]!["patch"]!;
+        Assert.Equal("Deployment", patch["x-kubernetes-group-version-kind"]!["kind"]!.GetValue<string>());
+        Assert.Contains(patch["parameters"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "fieldValidation" && p["in"]!.GetValue<string>() == "query");
+        Assert.Equal(HttpStatusCode.NotFound, (await raw.GetAsync("/openapi/v3/apis/nope/v1")).Status);
     }
 }
