@@ -30,6 +30,13 @@ public sealed class ClusterExtensionContext
 
     public ILogger Logger { get; }
 
+    /// <summary>
+    /// The cluster's internals, for extensions compiled into this assembly (e.g. Longhorn/): lets them
+    /// derive from the internal <c>Controllers.Controller</c> base class (work queue, watches, retries)
+    /// and read the store directly.
+    /// </summary>
+    internal ClusterRuntime Runtime => runtime;
+
     /// <summary>Registers (or replaces, by name) a dynamic provisioner, e.g. for <c>driver.longhorn.io</c>.</summary>
     public void RegisterProvisioner(IVolumeProvisioner provisioner) => runtime.Provisioners.Register(provisioner);
 

@@ -118,6 +118,10 @@ internal class WorkloadStrategy : ResourceStrategy
         {
             errors.Add(FieldError.NotSupported("spec.strategy.type", st, ["Recreate", "RollingUpdate"]));
         }
+        if (kind == "Deployment" && spec.Str("strategy", "type") == "Recreate" && spec.Get("strategy", "rollingUpdate") is not null)
+        {
+            errors.Add(FieldError.Forbidden("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'"));
+        }
     }
 
     internal static void ValidateSelectorAndTemplate(JsonObject spec, List<FieldError> errors)

@@ -177,6 +177,20 @@ public sealed class CrudTests
     }
 
     [Fact]
+    public async Task Delete_collection_removes_only_the_selected_objects()
+    {
+        using var client = await SharedCluster.ClientAsync();
+        await using var ns = await TestNamespace.CreateAsync(client);
+        foreach (var (name, tier) in new[] { ("a", "cache"), ("b", "cache"), ("c", "db") })
+        {
+            await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["tier"] = tier } } }, ns);
+        }
+        await client.CoreV1.DeleteCollectionNamespacedConfigMapAsync(ns, labelSelector: "tier=cache");
+        var left = (await client.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: "tier")).Items.Select(c => c.Metadata.Name);
+        Assert.Equal(["c"], left);
+    }
+
+    [Fact]
     public async Task Built_in_list_items_carry_no_kind_but_custom_resources_do()
     {
         using var client = await SharedCluster.ClientAsync();

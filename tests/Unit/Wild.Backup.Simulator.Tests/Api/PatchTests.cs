@@ -88,6 +88,21 @@ public sealed class PatchTests
     }
 
     [Fact]
+    public async Task Switching_to_recreate_needs_retain_keys_to_drop_rolling_update()
+    {
+        using var client = await SharedCluster.ClientAsync();
+        await using var ns = await TestNamespace.CreateAsync(client);
+        await client.AppsV1.CreateNamespacedDeploymentAsync(Pods.Deployment("app", 1), ns);
+        var status = await ApiAssert.FailsAsync(HttpStatusCode.UnprocessableEntity, () => client.AppsV1.PatchNamespacedDeploymentAsync(
+            new V1Patch("""{"spec":{"strategy":{"type":"Recreate"}}}""", V1Patch.PatchType.StrategicMergePatch), "app", ns));
+        Assert.Contains("spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'", status.Message);
+        var patched = await client.AppsV1.PatchNamespacedDeploymentAsync(
+            new V1Patch("""{"spec":{"strategy":{"$retainKeys":["type"],"type":"Recreate"}}}""", V1Patch.PatchType.StrategicMergePatch), "app", ns);
+        Assert.Equal("Recreate", patched.Spec.Strategy.Type);
+        Assert.Null(patched.Spec.Strategy.RollingUpdate);
+    }
+
+    [Fact]
     public async Task Service_ports_merge_by_port()
     {
         using var client = await SharedCluster.ClientAsync();
