@@ -52,6 +52,15 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
+    public async Task Kubeconfig_stream_builds_a_client_configuration()
+    {
+        var cluster = await SharedCluster.GetAsync();
+        using var stream = cluster.KubeconfigStream();
+        using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(stream));
+        Assert.Equal("default", (await client.CoreV1.ReadNamespaceAsync("default")).Metadata.Name);
+    }
+
+    [Fact]
     public async Task Unauthenticated_request_gets_401_status()
     {
         using var raw = new RawApi(await SharedCluster.GetAsync(), authenticate: false);

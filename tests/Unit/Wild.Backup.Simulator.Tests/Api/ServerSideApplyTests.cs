@@ -124,6 +124,25 @@ public sealed class ServerSideApplyTests
     }
 
     [Fact]
+    public async Task Apply_to_the_status_subresource_records_a_status_manager()
+    {
+        await using var cluster = await Wild.Backup.Simulator.Cluster.SimulatedCluster.StartAsync(new() { RunControllers = false });
+        using var raw = new RawApi(cluster);
+        Assert.Equal(HttpStatusCode.Created, (await ApplyAsync(raw, "default", Config("default", "1"), "ci")).Status);
+        var status = await raw.PatchAsync("/apis/apps/v1/namespaces/default/deployments/web/status?fieldManager=my-controller",
+            """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"status":{"replicas":1,"readyReplicas":1},"spec":{"replicas":7}}""",
+            "application/apply-patch+yaml");
+        Assert.Equal(HttpStatusCode.OK, status.Status);
+        Assert.Equal(1, status.Json["spec"]!["replicas"]!.GetValue<int>());
+        Assert.Equal(1, status.Json["status"]!["readyReplicas"]!.GetValue<int>());
+        var entry = status.Json["metadata"]!["managedFields"]!.AsArray().Single(m => m!["manager"]!.GetValue<string>() == "my-controller")!;
+        Assert.Equal("status", entry["subresource"]!.GetValue<string>());
+        Assert.Equal("Apply", entry["operation"]!.GetValue<string>());
+        Assert.NotNull(entry["fieldsV1"]!["f:status"]!["f:readyReplicas"]);
+        Assert.Null(entry["fieldsV1"]!["f:spec"]);
+    }
+
+    [Fact]
     public async Task Typed_client_apply_patch_works_and_updates_record_update_managers()
     {
         using var client = await SharedCluster.ClientAsync();
