@@ -1,5 +1,7 @@
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Wild.Backup.Simulator.Api;
+using Wild.Backup.Simulator.Json;
 using Wild.Backup.Simulator.Cluster;
 using Wild.Backup.Simulator.Storage;
 
@@ -129,6 +131,32 @@ internal abstract class Controller
     /// <summary>The served version of a resource, for in-process API calls.</summary>
     protected GroupVersionResource? Gvr(GroupResource gr)
         => Rt.Registry.Find(gr) is { } t ? new GroupVersionResource(gr.Group, t.StorageVersion, gr.Resource) : null;
+
+    /// <summary>
+    /// Removes one finalizer from the current object with a merge patch conditioned on its
+    /// resourceVersion (a concurrent change makes it a 409 and the key is retried). No-op if gone.
+    /// </summary>
+    protected void RemoveFinalizer(GroupVersionResource gvr, string? ns, string name, string finalizer)
+    {
+        var current = Rt.GetObject(gvr, ns, name);
+        var finalizers = current?.Arr("metadata", "finalizers")?.Select(JsonTools.Display).ToList();
+        if (current is null || finalizers is null || !finalizers.Remove(finalizer)) return;
+        var patch = new JsonObject
+        {
+            ["metadata"] = new JsonObject
+            {
+                ["finalizers"] = finalizers.Count == 0 ? null : new JsonArray(finalizers.Select(f => (JsonNode?)JsonValue.Create(f)).ToArray()),
+                ["resourceVersion"] = current.Str("metadata", "resourceVersion"),
+            },
+        };
+        try
+        {
+            Api.Patch(gvr, ns, name, PatchType.Merge, patch.ToJson(), null, Write, new RequestInfo());
+        }
+        catch (KubeApiException e) when (e.Code == 404)
+        {
+        }
+    }
 
     /// <summary>The key of the object in an event.</summary>
     protected static ObjectRef Self(StoreEvent e)

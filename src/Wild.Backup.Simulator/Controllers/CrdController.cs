@@ -94,19 +94,7 @@ internal sealed class CrdController : Controller
         }
         Rt.Registry.Unregister(type.GroupResource);
         served.TryRemove(key.Name, out _);
-        var current = Rt.GetObject(GroupVersionResource.CustomResourceDefinitions, null, key.Name);
-        if (current?.Arr("metadata", "finalizers") is { } finalizers && finalizers.Any(f => JsonTools.Display(f) == CrdStrategy.CleanupFinalizer))
-        {
-            var patch = new JsonObject
-            {
-                ["metadata"] = new JsonObject
-                {
-                    ["finalizers"] = new JsonArray(finalizers.Select(JsonTools.Display).Where(f => f != CrdStrategy.CleanupFinalizer).Select(f => (JsonNode?)JsonValue.Create(f)).ToArray()),
-                    ["resourceVersion"] = current.Str("metadata", "resourceVersion"),
-                },
-            };
-            Api.Patch(GroupVersionResource.CustomResourceDefinitions, null, key.Name, PatchType.Merge, patch.ToJson(), null, Write, new RequestInfo());
-        }
+        RemoveFinalizer(GroupVersionResource.CustomResourceDefinitions, null, key.Name, CrdStrategy.CleanupFinalizer);
         return Task.CompletedTask;
     }
 }

@@ -194,26 +194,4 @@ internal sealed class GarbageCollector : Controller
         {
         }
     }
-
-    private void RemoveFinalizer(GroupVersionResource gvr, string? ns, string name, string finalizer)
-    {
-        var current = Rt.GetObject(gvr, ns, name);
-        if (current is null) return;
-        var list = current.Arr("metadata", "finalizers")?.Select(JsonTools.Display).Where(f => f != finalizer).ToList() ?? [];
-        var patch = new JsonObject
-        {
-            ["metadata"] = new JsonObject
-            {
-                ["finalizers"] = list.Count == 0 ? null : new JsonArray(list.Select(f => (JsonNode?)JsonValue.Create(f)).ToArray()),
-                ["resourceVersion"] = current.Str("metadata", "resourceVersion"),
-            },
-        };
-        try
-        {
-            Api.Patch(gvr, ns, name, PatchType.Merge, patch.ToJson(), null, Write, new RequestInfo());
-        }
-        catch (KubeApiException e) when (e.Code == 404)
-        {
-        }
-    }
 }

@@ -41,29 +41,15 @@ internal sealed class VolumeProtection : Controller
             var inUse = Rt.Store.List(GroupVersionResource.Pods.GroupResource, key.Namespace).Items.Select(p => p.Parse())
                 .Any(p => p.Str("status", "phase") is not ("Succeeded" or "Failed")
                           && p.Arr("spec", "volumes")?.OfType<JsonObject>().Any(v => v.Str("persistentVolumeClaim", "claimName") == key.Name) == true);
-            if (!inUse) RemoveFinalizer(GroupVersionResource.PersistentVolumeClaims, key.Namespace, pvc, PvcStrategy.ProtectionFinalizer);
+            if (!inUse) RemoveFinalizer(GroupVersionResource.PersistentVolumeClaims, key.Namespace, key.Name, PvcStrategy.ProtectionFinalizer);
             return Task.CompletedTask;
         }
         var pv = Rt.GetObject(GroupVersionResource.PersistentVolumes, null, key.Name);
         if (pv is null || pv.Str("metadata", "deletionTimestamp") is null || !HasFinalizer(pv, PvStrategy.ProtectionFinalizer)) return Task.CompletedTask;
-        if (pv.Str("status", "phase") != "Bound") RemoveFinalizer(GroupVersionResource.PersistentVolumes, null, pv, PvStrategy.ProtectionFinalizer);
+        if (pv.Str("status", "phase") != "Bound") RemoveFinalizer(GroupVersionResource.PersistentVolumes, null, key.Name, PvStrategy.ProtectionFinalizer);
         else EnqueueAfter(key, TimeSpan.FromSeconds(1));
         return Task.CompletedTask;
     }
 
     private static bool HasFinalizer(JsonObject obj, string f) => obj.Arr("metadata", "finalizers")?.Any(x => JsonTools.Display(x) == f) == true;
-
-    private void RemoveFinalizer(GroupVersionResource gvr, string? ns, JsonObject obj, string finalizer)
-    {
-        var rest = obj.Arr("metadata", "finalizers")!.Select(JsonTools.Display).Where(x => x != finalizer).ToList();
-        var patch = new JsonObject
-        {
-            ["metadata"] = new JsonObject
-            {
-                ["finalizers"] = rest.Count == 0 ? null : new JsonArray(rest.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray()),
-                ["resourceVersion"] = obj.Str("metadata", "resourceVersion"),
-            },
-        };
-        Api.Patch(gvr, ns, obj.Str("metadata", "name")!, PatchType.Merge, patch.ToJson(), null, Write, new RequestInfo());
-    }
 }
