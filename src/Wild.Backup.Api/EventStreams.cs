@@ -29,12 +29,10 @@ public static class EventStreams
         var stateId = manager.Hub.LastEventId;
         current = manager.Get(instance, id);
         await StartAsync(http);
-        if (!resumed)
-        {
-            await WriteAsync(http, new HubEvent(stateId, HubEvent.TypeFor(current.Status), current, null));
-            if (current.IsTerminal) return;
-        }
-        await PumpAsync(http, sub, options.Heartbeat, skipProgressUpTo: resumed ? 0 : stateId, endOnTerminal: true);
+        // The snapshot has no id (id 0 → no id: line): it must not move a client's resume point past the replay that follows.
+        if (!resumed) await WriteAsync(http, new HubEvent(0, "operation:state", current, null));
+        await PumpAsync(http, sub, options.Heartbeat, skipProgressUpTo: resumed ? 0 : stateId, endOnTerminal: true,
+            finished: current.IsTerminal ? current : null, stateId);
     }
 
     public static async Task Instance(string instance, HttpContext http, OperationManager manager, ApiOptions options)
@@ -50,18 +48,25 @@ public static class EventStreams
         {
             foreach (var op in manager.List(name).Where(o => !o.IsTerminal).Reverse())
             {
-                await WriteAsync(http, new HubEvent(stateId, HubEvent.TypeFor(op.Status), op, null));
+                await WriteAsync(http, new HubEvent(0, "operation:state", op, null));
             }
         }
-        await PumpAsync(http, sub, options.Heartbeat, skipProgressUpTo: resumed ? 0 : stateId, endOnTerminal: false);
+        await PumpAsync(http, sub, options.Heartbeat, skipProgressUpTo: resumed ? 0 : stateId, endOnTerminal: false, finished: null, stateId);
     }
 
-    private static async Task PumpAsync(HttpContext http, OperationEventHub.Subscription sub, TimeSpan heartbeat, long skipProgressUpTo, bool endOnTerminal)
+    /// <param name="finished">The operation's final record when it had already finished as the stream began: once the
+    /// replay is drained, the stream ends with it even if its terminal event is no longer kept.</param>
+    private static async Task PumpAsync(HttpContext http, OperationEventHub.Subscription sub, TimeSpan heartbeat, long skipProgressUpTo, bool endOnTerminal, OperationRecord? finished, long stateId)
     {
         var ct = http.RequestAborted;
         while (!ct.IsCancellationRequested)
         {
-            var (timedOut, e) = await sub.ReadAsync(heartbeat, ct);
+            var (timedOut, e) = await sub.ReadAsync(finished is null ? heartbeat : TimeSpan.FromMilliseconds(20), ct);
+            if (timedOut && finished is not null)
+            {
+                await WriteAsync(http, new HubEvent(stateId, HubEvent.TypeFor(finished.Status), finished, null));
+                return;
+            }
             if (timedOut)
             {
                 await http.Response.WriteAsync(": heartbeat\n\n", ct);
@@ -98,7 +103,8 @@ public static class EventStreams
         var data = JsonSerializer.SerializeToNode(e.Operation, OperationRecord.Json)!.AsObject();
         if (e.Detail is not null) data["detail"] = JsonSerializer.SerializeToNode(e.Detail, OperationRecord.Json);
         if (e.Output is not null) data["output"] = e.Output.DeepClone();
-        return Encoding.UTF8.GetBytes($"id: {e.Id}\nevent: {e.Type}\ndata: {data.ToJsonString(OperationRecord.Json)}\n\n");
+        var id = e.Id > 0 ? $"id: {e.Id}\n" : "";
+        return Encoding.UTF8.GetBytes($"{id}event: {e.Type}\ndata: {data.ToJsonString(OperationRecord.Json)}\n\n");
     }
 
     private static long? LastEventId(HttpRequest request)

@@ -22,7 +22,7 @@ public sealed record TestBackupsRequest(string Instance, IReadOnlyList<string>? 
 /// result item (<see cref="Output"/>) behind it.</summary>
 public sealed record OperationUpdate(long Id, string Type, OperationRecord Operation, OperationEvent? Detail, JsonNode? Output)
 {
-    public bool IsTerminal => Operation.IsTerminal && Type is not ("operation:progress" or "operation:output");
+    public bool IsTerminal => Operation.IsTerminal && Type is not ("operation:progress" or "operation:output" or "operation:state");
 }
 
 /// <summary>

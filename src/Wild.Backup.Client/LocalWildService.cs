@@ -51,28 +51,33 @@ public sealed class LocalWildService : IWildService
 
     public async IAsyncEnumerable<OperationUpdate> WatchAsync(string instance, string operationId, [EnumeratorCancellation] CancellationToken ct)
     {
-        // Subscribe from the operation's beginning (what is kept of it), so outputs produced before we looked are included.
+        // Like the server's event stream: a state snapshot, what is kept of the operation (outputs, warnings), then live
+        // events to the terminal one — synthesised when the operation had finished and its terminal event is gone.
         using var sub = Manager.Hub.Subscribe(e => e.Operation.Id == operationId, afterEventId: 0, capacity: 4096);
+        var stateId = Manager.Hub.LastEventId;
         var current = Manager.Get(instance, operationId);
-        if (current.IsTerminal && !sub.Resumed)
-        {
-            yield return new OperationUpdate(Manager.Hub.LastEventId, HubEvent.TypeFor(current.Status), current, null, null);
-            yield break;
-        }
+        yield return new OperationUpdate(0, "operation:state", current, null, null);
         while (true)
         {
-            var (timedOut, e) = await sub.ReadAsync(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+            var (timedOut, e) = await sub.ReadAsync(current.IsTerminal ? TimeSpan.FromMilliseconds(20) : TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
             if (timedOut)
             {
-                current = Manager.Get(instance, operationId); // finished without us seeing it (e.g. cut off): end with its state
-                if (current.IsTerminal)
+                var now = Manager.Get(instance, operationId);
+                if (current.IsTerminal || now.IsTerminal && sub.Overflowed)
                 {
-                    yield return new OperationUpdate(Manager.Hub.LastEventId, HubEvent.TypeFor(current.Status), current, null, null);
+                    yield return new OperationUpdate(stateId, HubEvent.TypeFor(now.Status), now, null, null);
                     yield break;
                 }
                 continue;
             }
-            if (e is null) yield break;
+            if (e is null)
+            {
+                // Cut off for falling behind: end with the operation's state as it is now, waiting for the end if need be.
+                var final = await Manager.WaitAsync(instance, operationId, ct).ConfigureAwait(false);
+                yield return new OperationUpdate(Manager.Hub.LastEventId, HubEvent.TypeFor(final.Status), final, null, null);
+                yield break;
+            }
+            if (e.Id <= stateId && e.Type is "operation:progress" or "operation:created" && e.Detail?.Kind != Core.Progress.OperationEventKind.Warning) continue;
             var update = new OperationUpdate(e.Id, e.Type, e.Operation, e.Detail, e.Output);
             yield return update;
             if (update.IsTerminal) yield break;

@@ -106,7 +106,7 @@ public sealed class RemoteWildService : IWildService
                 await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
                 await foreach (var update in ReadEventsAsync(stream, ct).ConfigureAwait(false))
                 {
-                    lastId = update.Id;
+                    if (update.Id > 0) lastId = update.Id;
                     failures = 0;
                     yield return update;
                     if (update.IsTerminal)
@@ -126,7 +126,7 @@ public sealed class RemoteWildService : IWildService
     private static async IAsyncEnumerable<OperationUpdate> ReadEventsAsync(Stream stream, [EnumeratorCancellation] CancellationToken ct)
     {
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        long id = -1;
+        long id = 0;
         string? type = null;
         var data = new StringBuilder();
         while (true)
@@ -144,6 +144,7 @@ public sealed class RemoteWildService : IWildService
             if (line.Length == 0)
             {
                 if (data.Length > 0 && type is not null) yield return Parse(id, type, data.ToString());
+                id = 0;
                 type = null;
                 data.Clear();
                 continue;

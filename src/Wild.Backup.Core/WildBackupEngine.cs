@@ -20,6 +20,8 @@ public sealed record EngineOptions
     public Func<string, IBackupStore> OpenStore { get; init; } = d => StoreFactory.Open(d);
     /// <summary>A lock not refreshed for this long is taken over.</summary>
     public TimeSpan LockStaleAfter { get; init; } = DestinationLock.DefaultStaleAfter;
+    /// <summary>Deadline of one storage call (and of each read/write on its streams).</summary>
+    public TimeSpan StorageCallTimeout { get; init; } = StoreFactory.DefaultCallTimeout;
     /// <summary>Extra free space demanded beyond a backup's estimated size.</summary>
     public long SpaceMarginBytes { get; init; } = 1 << 20;
 }
@@ -61,7 +63,9 @@ public sealed class WildBackupEngine(EngineOptions? options = null)
     // ----- backup -----
 
     /// <summary>Backs up one app's configuration (latest only, verified, atomic).</summary>
-    public async Task<BackupInfo> BackupAppAsync(InstanceSelector selector, string app, IOperationObserver observer, CancellationToken ct)
+    public Task<BackupInfo> BackupAppAsync(InstanceSelector selector, string app, IOperationObserver observer, CancellationToken ct) => Guarded(ct, t => BackupAppCoreAsync(selector, app, observer, t));
+
+    private async Task<BackupInfo> BackupAppCoreAsync(InstanceSelector selector, string app, IOperationObserver observer, CancellationToken ct)
     {
         WildName.Validate(app, "app");
         await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
@@ -75,6 +79,17 @@ public sealed class WildBackupEngine(EngineOptions? options = null)
     /// (every further app would fail the same way) after reporting the apps it happened to.
     /// </summary>
     public async IAsyncEnumerable<BackupOutcome> BackupAppsAsync(InstanceSelector selector, IReadOnlyList<string>? apps, IOperationObserver observer, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var slot = new StallSlot();
+        var abandon = CancellationTokenSource.CreateLinkedTokenSource(ct); // not disposed: an abandoned step may still hold its token
+        var outcomes = BackupAppsCoreAsync(selector, apps, observer, abandon.Token).GetAsyncEnumerator(abandon.Token);
+        await using (outcomes.ConfigureAwait(false))
+        {
+            while (await Guarded(ct, _ => outcomes.MoveNextAsync().AsTask(), slot, abandon).ConfigureAwait(false)) yield return outcomes.Current;
+        }
+    }
+
+    private async IAsyncEnumerable<BackupOutcome> BackupAppsCoreAsync(InstanceSelector selector, IReadOnlyList<string>? apps, IOperationObserver observer, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
         var jobs = new List<BackupJob>();
@@ -99,7 +114,9 @@ public sealed class WildBackupEngine(EngineOptions? options = null)
     }
 
     /// <summary>Backs up the cluster-level files: kubeconfig, talosconfig, config and secrets without apps, cluster services.</summary>
-    public async Task<BackupInfo> BackupClusterAsync(InstanceSelector selector, IOperationObserver observer, CancellationToken ct)
+    public Task<BackupInfo> BackupClusterAsync(InstanceSelector selector, IOperationObserver observer, CancellationToken ct) => Guarded(ct, t => BackupClusterCoreAsync(selector, observer, t));
+
+    private async Task<BackupInfo> BackupClusterCoreAsync(InstanceSelector selector, IOperationObserver observer, CancellationToken ct)
     {
         await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
         var job = new BackupJob(BackupLayout.ClusterSlot, BackupLayout.Cluster(scope.Instance.Name), null, "backup_cluster", "the cluster",
@@ -225,7 +242,9 @@ public sealed class WildBackupEngine(EngineOptions? options = null)
                         foreach (var s in group) await Guard(s, () => new BackupSlot(Store, s.Job.Address).RepairAsync(listing, ct)).ConfigureAwait(false);
                     }
                     using var gate = new SemaphoreSlim(Math.Clamp(Environment.ProcessorCount, 1, 4));
-                    await Task.WhenAll(ready.Select(async s =>
+                    // Staging is mostly CPU (archive, compress, hash) with synchronous file I/O: run the backups of a
+                    // chunk on separate threads, a few at a time.
+                    await Task.WhenAll(ready.Select(s => Task.Run(async () =>
                     {
                         await gate.WaitAsync(ct).ConfigureAwait(false);
                         try
@@ -236,7 +255,7 @@ public sealed class WildBackupEngine(EngineOptions? options = null)
                         {
                             gate.Release();
                         }
-                    })).ConfigureAwait(false);
+                    }, ct))).ConfigureAwait(false);
                     var staged = ready.Where(s => s.Staged is not null).ToDictionary(s => s.Staged!);
                     if (staged.Count > 0) await batch.CommitAsync(item => MakeRecord(staged[item], item), ct).ConfigureAwait(false);
                     foreach (var s in staged.Values)
@@ -305,7 +324,9 @@ public sealed class WildBackupEngine(EngineOptions? options = null)
     /// The checks a backup would fail first, done up front so a caller (an API request) can refuse at once: the
     /// instance and apps exist, storage is reachable, and it has room for the estimated size.
     /// </summary>
-    public async Task PreflightBackupAsync(InstanceSelector selector, IReadOnlyList<string>? apps, bool cluster, CancellationToken ct)
+    public Task PreflightBackupAsync(InstanceSelector selector, IReadOnlyList<string>? apps, bool cluster, CancellationToken ct) => Guarded(ct, async t => { await PreflightBackupCoreAsync(selector, apps, cluster, t).ConfigureAwait(false); return true; });
+
+    private async Task PreflightBackupCoreAsync(InstanceSelector selector, IReadOnlyList<string>? apps, bool cluster, CancellationToken ct)
     {
         await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
         var targets = apps is null ? scope.Directory.ListApps(scope.Instance) : apps.Select(a => scope.Directory.GetApp(scope.Instance, a)).ToList();
@@ -320,7 +341,9 @@ public sealed class WildBackupEngine(EngineOptions? options = null)
     // ----- reading backups -----
 
     /// <summary>The latest backup of every app and of the cluster found on the destination (of <paramref name="fromInstance"/> when given).</summary>
-    public async Task<IReadOnlyList<BackupInfo>> GetBackupsAsync(InstanceSelector selector, string? fromInstance, CancellationToken ct)
+    public Task<IReadOnlyList<BackupInfo>> GetBackupsAsync(InstanceSelector selector, string? fromInstance, CancellationToken ct) => Guarded(ct, t => GetBackupsCoreAsync(selector, fromInstance, t));
+
+    private async Task<IReadOnlyList<BackupInfo>> GetBackupsCoreAsync(InstanceSelector selector, string? fromInstance, CancellationToken ct)
     {
         await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
         var source = SourceInstance(scope, fromInstance);
@@ -334,7 +357,9 @@ public sealed class WildBackupEngine(EngineOptions? options = null)
     }
 
     /// <summary>The latest backup of one app, or null when it has none.</summary>
-    public async Task<BackupInfo?> GetAppBackupAsync(InstanceSelector selector, string app, string? fromInstance, CancellationToken ct)
+    public Task<BackupInfo?> GetAppBackupAsync(InstanceSelector selector, string app, string? fromInstance, CancellationToken ct) => Guarded(ct, t => GetAppBackupCoreAsync(selector, app, fromInstance, t));
+
+    private async Task<BackupInfo?> GetAppBackupCoreAsync(InstanceSelector selector, string app, string? fromInstance, CancellationToken ct)
     {
         WildName.Validate(app, "app");
         await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
@@ -346,7 +371,9 @@ public sealed class WildBackupEngine(EngineOptions? options = null)
     /// Re-verifies stored backups against their backup.json: the named apps, the cluster, or (both null/false) everything.
     /// Never throws for a damaged backup: the result says what is wrong, file by file.
     /// </summary>
-    public async Task<IReadOnlyList<BackupTestResult>> TestBackupsAsync(InstanceSelector selector, IReadOnlyList<string>? apps, bool cluster, string? fromInstance, IOperationObserver observer, CancellationToken ct)
+    public Task<IReadOnlyList<BackupTestResult>> TestBackupsAsync(InstanceSelector selector, IReadOnlyList<string>? apps, bool cluster, string? fromInstance, IOperationObserver observer, CancellationToken ct) => Guarded(ct, t => TestBackupsCoreAsync(selector, apps, cluster, fromInstance, observer, t));
+
+    private async Task<IReadOnlyList<BackupTestResult>> TestBackupsCoreAsync(InstanceSelector selector, IReadOnlyList<string>? apps, bool cluster, string? fromInstance, IOperationObserver observer, CancellationToken ct)
     {
         await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
         var source = SourceInstance(scope, fromInstance);
@@ -387,7 +414,9 @@ public sealed class WildBackupEngine(EngineOptions? options = null)
     // ----- restore -----
 
     /// <summary>Restores the cluster-level files from the latest cluster backup (of <paramref name="fromInstance"/> when migrating).</summary>
-    public async Task<RestoreResult> RestoreClusterAsync(InstanceSelector selector, string? fromInstance, IOperationObserver observer, CancellationToken ct)
+    public Task<RestoreResult> RestoreClusterAsync(InstanceSelector selector, string? fromInstance, IOperationObserver observer, CancellationToken ct) => Guarded(ct, t => RestoreClusterCoreAsync(selector, fromInstance, observer, t));
+
+    private async Task<RestoreResult> RestoreClusterCoreAsync(InstanceSelector selector, string? fromInstance, IOperationObserver observer, CancellationToken ct)
     {
         await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
         var source = SourceInstance(scope, fromInstance);
@@ -402,7 +431,9 @@ public sealed class WildBackupEngine(EngineOptions? options = null)
 
     /// <summary>Merges an app's backed-up configuration and secrets sections into config.yaml and secrets.yaml.
     /// (The blue-green restore of the app itself builds on this.)</summary>
-    public async Task<RestoreResult> RestoreAppConfigAsync(InstanceSelector selector, string app, string? fromInstance, IOperationObserver observer, CancellationToken ct)
+    public Task<RestoreResult> RestoreAppConfigAsync(InstanceSelector selector, string app, string? fromInstance, IOperationObserver observer, CancellationToken ct) => Guarded(ct, t => RestoreAppConfigCoreAsync(selector, app, fromInstance, observer, t));
+
+    private async Task<RestoreResult> RestoreAppConfigCoreAsync(InstanceSelector selector, string app, string? fromInstance, IOperationObserver observer, CancellationToken ct)
     {
         WildName.Validate(app, "app");
         await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
@@ -417,7 +448,9 @@ public sealed class WildBackupEngine(EngineOptions? options = null)
     }
 
     /// <summary>Extracts an app's backed-up directory (config.tar.gz) into <paramref name="targetDir"/>, which must not exist.</summary>
-    public async Task ExtractAppFilesAsync(InstanceSelector selector, string app, string? fromInstance, string targetDir, CancellationToken ct)
+    public Task ExtractAppFilesAsync(InstanceSelector selector, string app, string? fromInstance, string targetDir, CancellationToken ct) => Guarded(ct, async t => { await ExtractAppFilesCoreAsync(selector, app, fromInstance, targetDir, t).ConfigureAwait(false); return true; });
+
+    private async Task ExtractAppFilesCoreAsync(InstanceSelector selector, string app, string? fromInstance, string targetDir, CancellationToken ct)
     {
         WildName.Validate(app, "app");
         await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
@@ -500,8 +533,47 @@ public sealed class WildBackupEngine(EngineOptions? options = null)
         var directory = InstanceDirectory.Resolve(selector.DataDir);
         var instance = directory.ResolveInstance(selector.Instance);
         var destination = DestinationResolver.Resolve(selector.Destination, instance);
-        var store = _options.OpenStore(destination);
+        // Outermost: every store call of the scope under a deadline, watched by the Guarded call running this scope.
+        var store = new TimeoutStore(_options.OpenStore(destination), _options.StorageCallTimeout);
+        CurrentSlot.Value?.Watch(store);
         return Task.FromResult(new Scope(directory, instance, store, StoreFactory.Redact(destination)));
+    }
+
+    /// <summary>The stall watch of the engine call running on this flow (see <see cref="Guarded{T}"/>).</summary>
+    private static readonly AsyncLocal<StallSlot?> CurrentSlot = new();
+
+    /// <summary>
+    /// Runs an engine call on the thread pool and returns its result, or fails with "unreachable" as soon as a storage
+    /// call inside it outlives its deadline (a hung NFS mount blocks system calls for good; the call is abandoned).
+    /// One hop per engine call, not one per I/O.
+    /// </summary>
+    /// <remarks>When the call is abandoned its token is cancelled, so if the stuck I/O ever returns, the work stops at its
+    /// next step and cleans up (staging removed, lock released) instead of carrying on after failure was reported.</remarks>
+    private static async Task<T> Guarded<T>(CancellationToken ct, Func<CancellationToken, Task<T>> work, StallSlot? slot = null, CancellationTokenSource? abandon = null)
+    {
+        slot ??= new StallSlot();
+        abandon ??= CancellationTokenSource.CreateLinkedTokenSource(ct); // not disposed: the abandoned work may still hold its token
+        var token = abandon.Token;
+        var task = Task.Run(() =>
+        {
+            CurrentSlot.Value = slot;
+            return work(token);
+        }, CancellationToken.None);
+        if (await Task.WhenAny(task, slot.Stalled).ConfigureAwait(false) != task)
+        {
+            abandon.Cancel();
+            TimeoutStore.Observe(task);
+            await slot.Stalled.ConfigureAwait(false);
+        }
+        return await task.ConfigureAwait(false);
+    }
+
+    private sealed class StallSlot
+    {
+        private readonly TaskCompletionSource _stalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Task Stalled => _stalled.Task;
+        public void Watch(TimeoutStore store) =>
+            store.Stalled.ContinueWith(t => _stalled.TrySetException(t.Exception!.InnerExceptions), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     private sealed record Scope(InstanceDirectory Directory, WildInstance Instance, IBackupStore Store, string Destination) : IAsyncDisposable

@@ -15,7 +15,8 @@ public static class TarGzWriter
     public static async Task WriteDirectoryAsync(string sourceDir, Stream output, Action<string>? skipped, Action<long>? sourceBytes, CancellationToken ct)
     {
         await using var gz = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true);
-        await using var tar = new TarWriter(gz, TarEntryFormat.Pax, leaveOpen: true);
+        // GNU format: long names without a PAX header per entry; mtimes in whole seconds are enough for config trees.
+        await using var tar = new TarWriter(gz, TarEntryFormat.Gnu, leaveOpen: true);
         await WriteTreeAsync(tar, new DirectoryInfo(sourceDir), "", skipped, sourceBytes, ct).ConfigureAwait(false);
     }
 
@@ -40,22 +41,22 @@ public static class TarGzWriter
             var name = prefix + info.Name;
             if (info.LinkTarget is { } target)
             {
-                var link = new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = target };
+                var link = new GnuTarEntry(TarEntryType.SymbolicLink, name) { LinkName = target };
                 SetMetadata(link, info);
                 await tar.WriteEntryAsync(link, ct).ConfigureAwait(false);
             }
             else if (info is DirectoryInfo sub)
             {
-                var entry = new PaxTarEntry(TarEntryType.Directory, name + "/");
+                var entry = new GnuTarEntry(TarEntryType.Directory, name + "/");
                 SetMetadata(entry, info);
                 await tar.WriteEntryAsync(entry, ct).ConfigureAwait(false);
                 await WriteTreeAsync(tar, sub, name + "/", skipped, sourceBytes, ct).ConfigureAwait(false);
             }
             else if (info is FileInfo file && IsRegularFile(file))
             {
-                var entry = new PaxTarEntry(TarEntryType.RegularFile, name);
+                var entry = new GnuTarEntry(TarEntryType.RegularFile, name);
                 SetMetadata(entry, info);
-                await using var data = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan);
+                await using var data = Storage.LocalFileStream.OpenRead(file.FullName);
                 entry.DataStream = data;
                 await tar.WriteEntryAsync(entry, ct).ConfigureAwait(false);
                 sourceBytes?.Invoke(file.Length + 1024);

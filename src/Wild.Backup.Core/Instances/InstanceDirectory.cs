@@ -100,8 +100,8 @@ public sealed class InstanceDirectory
     private static (WildApp App, string? ManifestName) ReadApp(WildInstance instance, string name)
     {
         var path = instance.AppPath(name);
-        var manifest = AppManifest.TryRead(System.IO.Path.Combine(path, "manifest.yaml"));
-        var ns = KustomizationNamespace(System.IO.Path.Combine(path, "kustomization.yaml")) ?? name;
+        var manifest = ParsedFiles.Get(System.IO.Path.Combine(path, "manifest.yaml"), AppManifest.TryRead);
+        var ns = ParsedFiles.Get(System.IO.Path.Combine(path, "kustomization.yaml"), KustomizationNamespace) ?? name;
         return (new WildApp
         {
             Name = name,
@@ -127,6 +127,28 @@ public sealed class InstanceDirectory
         {
             return null;
         }
+    }
+}
+
+/// <summary>
+/// What was parsed out of small instance files, kept while the file is unchanged (same size and modification time):
+/// a long-lived process (the API server, a PowerShell session) does not re-parse every manifest on every call.
+/// </summary>
+internal static class ParsedFiles
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, Type Kind), (long Length, DateTime Modified, object? Value)> Cache = new();
+    private const int MaxEntries = 10_000;
+
+    public static T? Get<T>(string path, Func<string, T?> parse)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists) return default;
+        var key = (path, typeof(T));
+        if (Cache.TryGetValue(key, out var hit) && hit.Length == info.Length && hit.Modified == info.LastWriteTimeUtc) return (T?)hit.Value;
+        var value = parse(path);
+        if (Cache.Count >= MaxEntries) Cache.Clear();
+        Cache[key] = (info.Length, info.LastWriteTimeUtc, value);
+        return value;
     }
 }
 

@@ -6,11 +6,13 @@ namespace Wild.Backup.Core.Operations;
 /// One published change of an operation: its new state and, for progress, the engine event behind it (which target,
 /// milestone, bytes) so remote front ends can render exactly what a local run renders.
 /// <see cref="Type"/> is <c>operation:created</c>, <c>operation:progress</c>, <c>operation:completed</c>,
-/// <c>operation:failed</c> or <c>operation:cancelled</c>. Ids increase by one per event, across the hub.
+/// <c>operation:failed</c> or <c>operation:cancelled</c>; streams start with an <c>operation:state</c> snapshot.
+/// Ids increase by one per event, across the hub.
 /// </summary>
 public sealed record HubEvent(long Id, string Type, OperationRecord Operation, OperationEvent? Detail, System.Text.Json.Nodes.JsonNode? Output = null)
 {
-    public bool IsTerminal => Operation.IsTerminal && Type is not ("operation:progress" or "operation:output");
+    /// <summary>The operation's final event. (<c>operation:state</c> is a snapshot a stream starts with, never terminal.)</summary>
+    public bool IsTerminal => Operation.IsTerminal && Type is not ("operation:progress" or "operation:output" or "operation:state");
 
     /// <summary>Events that must reach every subscriber: terminal states, outputs and warnings.</summary>
     internal bool MustDeliver => IsTerminal || Type is "operation:created" or "operation:output" || Detail?.Kind == OperationEventKind.Warning;

@@ -54,7 +54,7 @@ public interface IOperationObserver
     void OnEvent(OperationEvent e);
 }
 
-/// <summary>Discards everything.</summary>
+/// <summary>Discards everything (reporters skip building events for it).</summary>
 public sealed class NullObserver : IOperationObserver
 {
     public static readonly NullObserver Instance = new();

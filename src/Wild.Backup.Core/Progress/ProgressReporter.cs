@@ -18,6 +18,7 @@ public sealed class ProgressReporter(IOperationObserver observer, string target,
     /// <summary>Progress inside a range milestone (50–90 "Exporting data"), by bytes.</summary>
     public void Bytes(Milestone m, long done, long total, string? message = null)
     {
+        if (observer is NullObserver) return;
         var percent = m.At(done, total);
         if (percent == _lastPercent && m.Name == _lastMilestone && message == _lastMessage) return;
         Send(m, percent, message, done, total, completed: false);

@@ -80,7 +80,7 @@ public sealed class LocalDirectoryStore : IBackupStore
         try
         {
             Stream s = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
-            return (Stream)new ErrorMappingStream(s, MapIoError);
+            return (Stream)new LocalFileStream(s, MapIoError);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -121,7 +121,7 @@ public sealed class LocalDirectoryStore : IBackupStore
         }
         MarkPending(full);
         MarkPending(parent);
-        return (Stream)new ErrorMappingStream(fs, MapIoError);
+        return (Stream)new LocalFileStream(fs, MapIoError);
     }, ct);
 
     public Task RenameAsync(string from, string to, bool overwrite, CancellationToken ct)

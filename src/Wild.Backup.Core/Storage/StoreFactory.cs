@@ -8,10 +8,11 @@ public static class StoreFactory
     /// <summary>The deadline of one store call unless the caller sets another.</summary>
     public static readonly TimeSpan DefaultCallTimeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>Opens the store for <paramref name="destination"/>: each call under a deadline, idempotent calls retried.</summary>
-    public static IBackupStore Open(string destination, RetryPolicy? retry = null, TimeSpan? callTimeout = null)
+    /// <summary>Opens the store for <paramref name="destination"/>, idempotent calls retried. (The engine adds the
+    /// per-call deadline, <see cref="TimeoutStore"/>, on the outside.)</summary>
+    public static IBackupStore Open(string destination, RetryPolicy? retry = null)
     {
-        IBackupStore store = new TimeoutStore(OpenRaw(destination), callTimeout ?? DefaultCallTimeout);
+        var store = OpenRaw(destination);
         return retry == RetryPolicy.None ? store : new RetryingStore(store, retry);
     }
 

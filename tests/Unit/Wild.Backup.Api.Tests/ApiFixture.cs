@@ -135,7 +135,7 @@ public sealed class SseReader : IAsyncDisposable
     public async Task<Event?> NextAsync(TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
-        long id = -1;
+        long id = 0;
         string? type = null;
         var data = new StringBuilder();
         while (true)
@@ -145,6 +145,7 @@ public sealed class SseReader : IAsyncDisposable
             if (line.Length == 0)
             {
                 if (data.Length > 0) return new Event(id, type ?? "message", JsonNode.Parse(data.ToString())!);
+                id = 0;
                 continue;
             }
             if (line[0] == ':') { Comments++; continue; }

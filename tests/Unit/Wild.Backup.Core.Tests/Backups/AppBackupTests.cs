@@ -271,6 +271,34 @@ public sealed class AppBackupTests : IDisposable
     }
 
     [Fact]
+    public async Task A_storage_call_that_hangs_fails_the_backup_as_unreachable_and_does_not_hang_it()
+    {
+        var previous = await _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
+        using var release = new ManualResetEventSlim();
+        var engine = new WildBackupEngine(new EngineOptions
+        {
+            StorageCallTimeout = TimeSpan.FromMilliseconds(400),
+            OpenStore = d => new FaultyStore(new LocalDirectoryStore(d))
+            {
+                // Like a hard-mounted NFS share that stopped answering: the call blocks in the kernel.
+                OnStep = (_, op, path) => { if (op == "write" && path.EndsWith("config.tar.gz", StringComparison.Ordinal)) release.Wait(TimeSpan.FromMinutes(2)); },
+            },
+        });
+        var ex = await Assert.ThrowsAsync<StorageUnreachableException>(() => engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Equal("Cannot reach backup storage. Check network connection.", ex.Message);
+        Assert.Contains("did not answer within", ex.Detail);
+        release.Set();
+        // The stuck call, once released, finds its work cancelled: it cleans up (staging, lock) and publishes nothing.
+        var apps = _world.BackupDir("apps");
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (Directory.EnumerateFileSystemEntries(apps).Count() > 1 && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Equal(["gitea"], Directory.EnumerateFileSystemEntries(apps).Select(Path.GetFileName));
+        var test = (await _engine.TestBackupsAsync(_world.Selector, ["gitea"], false, null, NullObserver.Instance, SampleWorld.Timeout)).Single();
+        Assert.True(test.Passed);
+        Assert.Equal(previous.CreatedAt, test.CreatedAt);
+    }
+
+    [Fact]
     public async Task A_write_that_reads_back_differently_is_not_published()
     {
         var previous = await _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);

@@ -113,7 +113,7 @@ public sealed class OperationManagerTests : IAsyncLifetime
     [Fact]
     public async Task A_step_without_progress_times_out_and_moving_bytes_keep_it_alive()
     {
-        await using var manager = NewManager(new OperationManagerOptions { WatchEvery = TimeSpan.FromMilliseconds(50), StepTimeout = TimeSpan.FromMilliseconds(600) });
+        await using var manager = NewManager(new OperationManagerOptions { WatchEvery = TimeSpan.FromMilliseconds(50), StepTimeout = TimeSpan.FromSeconds(2) });
         var stuck = manager.Start("demo-cloud", "backup_app", "gitea", "apps/gitea", async ctx =>
         {
             ctx.Observer.OnEvent(new OperationEvent { Target = "apps/gitea", Activity = "a", Milestone = "Exporting data", Percent = 50 });
@@ -122,10 +122,11 @@ public sealed class OperationManagerTests : IAsyncLifetime
         });
         var moving = manager.Start("demo-cloud", "backup_app", "redis", "apps/redis", async ctx =>
         {
-            for (var i = 0; i < 12; i++)
+            // Six seconds in all, three times the step timeout, but never more than 100 ms without moving bytes.
+            for (var i = 0; i < 60; i++)
             {
-                ctx.Observer.OnEvent(new OperationEvent { Target = "apps/redis", Activity = "a", Milestone = "Exporting data", Percent = 50 + i, BytesDone = i, BytesTotal = 12 });
-                await Task.Delay(150, ctx.Cancellation);
+                ctx.Observer.OnEvent(new OperationEvent { Target = "apps/redis", Activity = "a", Milestone = "Exporting data", Percent = 50 + i / 2, BytesDone = i, BytesTotal = 60 });
+                await Task.Delay(100, ctx.Cancellation);
             }
             return null;
         });

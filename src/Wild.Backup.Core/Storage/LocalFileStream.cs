@@ -1,7 +1,12 @@
 namespace Wild.Backup.Core.Storage;
 
-/// <summary>Wraps a stream so I/O failures surface as the store's typed errors (disk full → NoSpaceException, …).</summary>
-internal sealed class ErrorMappingStream(Stream inner, Func<Exception, Exception> map) : Stream
+/// <summary>
+/// A local file as a store stream: I/O failures surface as the store's typed errors (disk full → NoSpaceException, …),
+/// and the async methods run synchronously. On Linux a FileStream without FileOptions.Asynchronous hands every async
+/// call to the thread pool; for page-cache I/O that hop costs more than the I/O. Blocking is safe here: the engine runs
+/// storage work on its own pool thread under the <see cref="TimeoutStore"/> watchdog, which abandons a call that hangs.
+/// </summary>
+internal sealed class LocalFileStream(Stream inner, Func<Exception, Exception> map) : Stream
 {
     public override bool CanRead => inner.CanRead;
     public override bool CanSeek => inner.CanSeek;
@@ -15,10 +20,10 @@ internal sealed class ErrorMappingStream(Stream inner, Func<Exception, Exception
         try { return inner.Read(buffer); }
         catch (Exception ex) when (Mapped(ex) is { } m) { throw m; }
     }
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
     {
-        try { return await inner.ReadAsync(buffer, ct).ConfigureAwait(false); }
-        catch (Exception ex) when (Mapped(ex) is { } m) { throw m; }
+        ct.ThrowIfCancellationRequested();
+        return new(Read(buffer.Span));
     }
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
 
@@ -28,21 +33,26 @@ internal sealed class ErrorMappingStream(Stream inner, Func<Exception, Exception
         try { inner.Write(buffer); }
         catch (Exception ex) when (Mapped(ex) is { } m) { throw m; }
     }
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
     {
-        try { await inner.WriteAsync(buffer, ct).ConfigureAwait(false); }
-        catch (Exception ex) when (Mapped(ex) is { } m) { throw m; }
+        ct.ThrowIfCancellationRequested();
+        Write(buffer.Span);
+        return ValueTask.CompletedTask;
     }
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
 
     public override void Flush() => Do(() => { inner.Flush(); return 0; });
-    public override async Task FlushAsync(CancellationToken ct)
+    public override Task FlushAsync(CancellationToken ct)
     {
-        try { await inner.FlushAsync(ct).ConfigureAwait(false); }
-        catch (Exception ex) when (Mapped(ex) is { } m) { throw m; }
+        ct.ThrowIfCancellationRequested();
+        Flush();
+        return Task.CompletedTask;
     }
     public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
     public override void SetLength(long value) => Do(() => { inner.SetLength(value); return 0; });
+
+    public override void CopyTo(Stream destination, int bufferSize) => base.CopyTo(destination, bufferSize);
+    public override Task CopyToAsync(Stream destination, int bufferSize, CancellationToken ct) => base.CopyToAsync(destination, bufferSize, ct);
 
     protected override void Dispose(bool disposing)
     {
@@ -54,11 +64,10 @@ internal sealed class ErrorMappingStream(Stream inner, Func<Exception, Exception
         base.Dispose(disposing);
     }
 
-    public override async ValueTask DisposeAsync()
+    public override ValueTask DisposeAsync()
     {
-        try { await inner.DisposeAsync().ConfigureAwait(false); }
-        catch (Exception ex) when (Mapped(ex) is { } m) { throw m; }
-        await base.DisposeAsync().ConfigureAwait(false);
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 
     private T Do<T>(Func<T> f)
@@ -73,4 +82,8 @@ internal sealed class ErrorMappingStream(Stream inner, Func<Exception, Exception
         var m = map(ex);
         return ReferenceEquals(m, ex) ? null : m;
     }
+
+    /// <summary>Opens a local file for reading with the same synchronous async methods (archive sources).</summary>
+    public static Stream OpenRead(string path) =>
+        new LocalFileStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan), ex => ex);
 }
