@@ -9,6 +9,7 @@
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('WildBackup.format.ps1xml')
+    NestedModules        = @('WildBackup.Wild.psm1')
     CmdletsToExport      = @(
         'Get-WildInstance'
         'Get-WildApp'
@@ -17,8 +18,13 @@
         'Restore-WildCluster'
         'Get-WildBackup'
         'Test-WildBackup'
+        'Get-WildOperation'
+        'Wait-WildOperation'
+        'Stop-WildOperation'
+        'Connect-WildServer'
+        'Disconnect-WildServer'
     )
-    FunctionsToExport    = @()
+    FunctionsToExport    = @('wild')
     VariablesToExport    = @()
     AliasesToExport      = @()
     PrivateData          = @{

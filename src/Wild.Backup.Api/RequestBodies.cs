@@ -58,6 +58,9 @@ public static class RequestBodies
 /// <summary>Body of backup requests (all fields optional).</summary>
 public sealed record BackupRequest(int? TimeoutSeconds = null);
 
+/// <summary>Body of <c>POST …/apps/backup</c>: the apps to back up (null: all of them).</summary>
+public sealed record BackupAppsRequest(string[]? Apps = null, int? TimeoutSeconds = null);
+
 /// <summary>Body of <c>POST …/apps/{app}/restore</c>: the design's <c>fromInstance</c> and <c>strategy</c>.</summary>
 public sealed record RestoreRequest(string? FromInstance = null, string? Strategy = null, int? TimeoutSeconds = null);
 

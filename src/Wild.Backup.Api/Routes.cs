@@ -20,10 +20,10 @@ public static class Routes
         var instance = api.MapGroup("/instances/{instance}");
 
         api.MapGet("/instances", (WildBackupEngine engine, ApiOptions o) =>
-            Results.Json(engine.GetInstances(o.DataDir).Select(i => new { name = i.Name })))
+            Results.Json(engine.GetInstances(o.DataDir), OperationResults.Json))
             .WithSummary("List instances");
         instance.MapGet("/apps", (string instance, WildBackupEngine engine, ApiOptions o) =>
-            Results.Json(engine.GetApps(Sel(o, instance)).Select(a => new { a.Name, a.Namespace, a.Requires, a.Description, a.Version }), OperationResults.Json))
+            Results.Json(engine.GetApps(Sel(o, Name(instance, "instance"))), OperationResults.Json))
             .WithSummary("List apps");
 
         // Backup
@@ -35,11 +35,16 @@ public static class Routes
                 ? Results.Json(b, OperationResults.Json)
                 : throw new NotFoundException("BackupNotFound", $"No backup of app '{app}' in instance '{instance}'."))
             .WithSummary("Latest backup of an app");
+        instance.MapPost("/apps/backup", async (string instance, HttpRequest req, OperationCatalog ops, ApiOptions o, CancellationToken ct) =>
+        {
+            var body = await Body(req, o, new BackupAppsRequest());
+            return Accepted(await ops.BackupAppsAsync(Name(instance, "instance"), body.Apps, RequestBodies.Timeout(body.TimeoutSeconds), ct));
+        }).WithSummary("Back up several apps, or all of them (202 + operation id)");
         instance.MapPost("/backup", async (string instance, HttpRequest req, OperationCatalog ops, ApiOptions o, CancellationToken ct) =>
             Accepted(await ops.BackupAllAsync(Name(instance, "instance"), RequestBodies.Timeout((await Body(req, o, new BackupRequest())).TimeoutSeconds), ct)))
             .WithSummary("Back up every app and the cluster (202 + operation id)");
-        instance.MapGet("/backups", async (string instance, WildBackupEngine engine, ApiOptions o, CancellationToken ct) =>
-            Results.Json(await engine.GetBackupsAsync(Sel(o, Name(instance, "instance")), null, ct), OperationResults.Json))
+        instance.MapGet("/backups", async (string instance, string? fromInstance, WildBackupEngine engine, ApiOptions o, CancellationToken ct) =>
+            Results.Json(await engine.GetBackupsAsync(Sel(o, Name(instance, "instance")), fromInstance is null ? null : Name(fromInstance, "instance"), ct), OperationResults.Json))
             .WithSummary("Latest backup of every app and of the cluster");
         instance.MapPost("/backups/test", async (string instance, HttpRequest req, OperationCatalog ops, ApiOptions o) =>
         {

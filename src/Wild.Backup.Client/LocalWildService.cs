@@ -54,9 +54,10 @@ public sealed class LocalWildService : IWildService
         // Like the server's event stream: a state snapshot, what is kept of the operation (outputs, warnings), then live
         // events to the terminal one — synthesised when the operation had finished and its terminal event is gone.
         using var sub = Manager.Hub.Subscribe(e => e.Operation.Id == operationId, afterEventId: 0, capacity: 4096);
-        var stateId = Manager.Hub.LastEventId;
+        // Everything since the operation began is still kept (the usual case): replay it all, progress included.
+        var stateId = sub.Resumed ? 0 : Manager.Hub.LastEventId;
         var current = Manager.Get(instance, operationId);
-        yield return new OperationUpdate(0, "operation:state", current, null, null);
+        if (!sub.Resumed) yield return new OperationUpdate(0, "operation:state", current, null, null);
         while (true)
         {
             var (timedOut, e) = await sub.ReadAsync(current.IsTerminal ? TimeSpan.FromMilliseconds(20) : TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);

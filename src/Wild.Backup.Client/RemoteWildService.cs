@@ -81,7 +81,9 @@ public sealed class RemoteWildService : IWildService
 
     public async IAsyncEnumerable<OperationUpdate> WatchAsync(string instance, string operationId, [EnumeratorCancellation] CancellationToken ct)
     {
-        long? lastId = null;
+        // "Resume after 0": the operation's whole kept history, so even a run that finished before we connected renders
+        // its progress as a local run does. (Past the server's memory, the stream starts from the current state.)
+        long? lastId = 0;
         var failures = 0;
         while (true)
         {

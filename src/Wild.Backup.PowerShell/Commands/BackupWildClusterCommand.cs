@@ -1,5 +1,7 @@
 using System.Management.Automation;
+using Wild.Backup.Client;
 using Wild.Backup.Core.Backups;
+using Wild.Backup.Core.Operations;
 using Wild.Backup.PowerShell.Infrastructure;
 
 namespace Wild.Backup.PowerShell.Commands;
@@ -10,11 +12,17 @@ namespace Wild.Backup.PowerShell.Commands;
 [OutputType(typeof(BackupInfo))]
 public sealed class BackupWildClusterCommand : StorageCmdlet
 {
+    [Parameter]
+    [ValidateRange(1, 604800)]
+    public int? TimeoutSeconds { get; set; }
+
     protected override void ProcessRecord()
     {
-        var destination = Call(() => Engine.DescribeDestination(Selector), Destination);
-        var instance = Call(() => Engine.GetInstance(Selector).Name, Instance);
+        base.ProcessRecord();
+        var instance = InstanceName;
+        var destination = Call(ct => Service.DescribeDestinationAsync(instance, ct), Destination);
         if (!ShouldProcess($"cluster configuration of instance '{instance}'", $"Back up to {destination}")) return;
-        Run(async ct => PostObject(await Engine.BackupClusterAsync(Selector, Observer(), ct).ConfigureAwait(false)));
+        RunOperation(new BackupClusterRequest(instance) { StepTimeout = BackupWildAppCommand.Timeout(TimeoutSeconds) },
+            item => WriteObject(OperationResults.FromNode<BackupInfo>(item)));
     }
 }

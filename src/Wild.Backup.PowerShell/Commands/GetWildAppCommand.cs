@@ -18,12 +18,14 @@ public sealed class GetWildAppCommand : InstanceCmdlet
 
     protected override void ProcessRecord()
     {
-        var apps = Call(() => Engine.GetApps(Selector), Instance);
+        base.ProcessRecord();
+        var instance = InstanceName;
+        var apps = Call(ct => Service.GetAppsAsync(instance, ct), Instance);
         foreach (var (pattern, matches) in NameFilter.Apply(Name, apps, a => a.Name))
         {
             if (matches.Count == 0)
             {
-                WriteError(ErrorRecords.From(new NotFoundException("AppNotFound", $"App '{WildName.Show(pattern)}' not found in instance '{apps.FirstOrDefault()?.Instance ?? Call(() => Engine.GetInstance(Selector).Name)}'."), pattern));
+                WriteError(ErrorRecords.From(new NotFoundException("AppNotFound", $"App '{WildName.Show(pattern)}' not found in instance '{instance}'."), pattern));
             }
             foreach (var a in matches) WriteObject(a);
         }

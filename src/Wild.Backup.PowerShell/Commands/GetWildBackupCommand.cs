@@ -27,24 +27,19 @@ public sealed class GetWildBackupCommand : StorageCmdlet
 
     protected override void ProcessRecord()
     {
-        Run(async ct =>
+        base.ProcessRecord();
+        var instance = InstanceName;
+        var all = Call(ct => Service.GetBackupsAsync(instance, FromInstance, ct), instance);
+        if (Cluster)
         {
-            var all = await Engine.GetBackupsAsync(Selector, FromInstance, ct).ConfigureAwait(false);
-            Post(() =>
-            {
-                if (Cluster)
-                {
-                    foreach (var b in all.Where(b => b.Kind == BackupKind.Cluster)) WriteObject(b);
-                    return;
-                }
-                var apps = all.Where(b => b.Kind == BackupKind.App).ToList();
-                var items = Name is null ? all : (IReadOnlyList<BackupInfo>)apps;
-                foreach (var (pattern, matches) in NameFilter.Apply(Name, items, b => b.Name))
-                {
-                    if (matches.Count == 0) WriteError(ErrorRecords.From(new NotFoundException("BackupNotFound", $"No backup of app '{pattern}'."), pattern));
-                    foreach (var b in matches) WriteObject(b);
-                }
-            });
-        });
+            foreach (var b in all.Where(b => b.Kind == BackupKind.Cluster)) WriteObject(b);
+            return;
+        }
+        var items = Name is null ? all : all.Where(b => b.Kind == BackupKind.App).ToList();
+        foreach (var (pattern, matches) in NameFilter.Apply(Name, items, b => b.Name))
+        {
+            if (matches.Count == 0) WriteError(ErrorRecords.From(new NotFoundException("BackupNotFound", $"No backup of app '{pattern}'."), pattern));
+            foreach (var b in matches) WriteObject(b);
+        }
     }
 }

@@ -4,7 +4,7 @@ using Wild.Backup.PowerShell.Infrastructure;
 
 namespace Wild.Backup.PowerShell.Commands;
 
-/// <summary>Lists the Wild Cloud instances under the data dir.</summary>
+/// <summary>Lists the Wild Cloud instances under the data dir (or on the server).</summary>
 [Cmdlet(VerbsCommon.Get, "WildInstance")]
 [OutputType(typeof(WildInstance))]
 public sealed class GetWildInstanceCommand : WildCmdlet
@@ -19,14 +19,16 @@ public sealed class GetWildInstanceCommand : WildCmdlet
     [ValidateNotNullOrEmpty]
     public string? DataDir { get; set; }
 
+    protected override string? LocalDataDir => DataDir;
+
     protected override void ProcessRecord()
     {
-        var all = Call(() => Engine.GetInstances(DataDir), DataDir);
+        var all = Call(ct => Service.GetInstancesAsync(ct), DataDir);
         foreach (var (pattern, instances) in NameFilter.Apply(Name, all, i => i.Name))
         {
             if (instances.Count == 0)
             {
-                WriteError(ErrorRecords.From(new Core.Errors.NotFoundException("InstanceNotFound", $"Instance '{pattern}' not found."), pattern));
+                WriteError(ErrorRecords.From(new Core.Errors.NotFoundException("InstanceNotFound", $"Instance '{WildName.Show(pattern)}' not found."), pattern));
             }
             foreach (var i in instances) WriteObject(i);
         }

@@ -1,4 +1,6 @@
 using System.Management.Automation;
+using Wild.Backup.Client;
+using Wild.Backup.Core.Operations;
 using Wild.Backup.Core.Restores;
 using Wild.Backup.PowerShell.Infrastructure;
 
@@ -19,16 +21,22 @@ public sealed class RestoreWildClusterCommand : StorageCmdlet
     [ValidateNotNullOrEmpty]
     public string? FromInstance { get; set; }
 
+    [Parameter]
+    [ValidateRange(1, 604800)]
+    public int? TimeoutSeconds { get; set; }
+
     protected override void ProcessRecord()
     {
-        var destination = Call(() => Engine.DescribeDestination(Selector), Destination);
-        var instance = Call(() => Engine.GetInstance(Selector).Name, Instance);
+        base.ProcessRecord();
+        var instance = InstanceName;
+        var destination = Call(ct => Service.DescribeDestinationAsync(instance, ct), Destination);
         var source = FromInstance ?? instance;
         if (!ShouldProcess($"instance '{instance}'",
             $"Restore kubeconfig, talosconfig, the cluster sections of config.yaml and secrets.yaml, and setup/cluster-services from the backup of '{source}' at {destination}"))
         {
             return;
         }
-        Run(async ct => PostObject(await Engine.RestoreClusterAsync(Selector, FromInstance, Observer(), ct).ConfigureAwait(false)));
+        RunOperation(new RestoreClusterRequest(instance, FromInstance) { StepTimeout = BackupWildAppCommand.Timeout(TimeoutSeconds) },
+            item => WriteObject(OperationResults.FromNode<RestoreResult>(item)));
     }
 }

@@ -1,6 +1,8 @@
 using System.Management.Automation;
+using Wild.Backup.Client;
 using Wild.Backup.Core.Backups;
 using Wild.Backup.Core.Errors;
+using Wild.Backup.Core.Operations;
 using Wild.Backup.PowerShell.Infrastructure;
 
 namespace Wild.Backup.PowerShell.Commands;
@@ -32,18 +34,17 @@ public sealed class TestWildBackupCommand : StorageCmdlet
 
     protected override void ProcessRecord()
     {
+        base.ProcessRecord();
         var cluster = Cluster.IsPresent || Kind == BackupKind.Cluster;
         IReadOnlyList<string>? apps = ParameterSetName == "Apps" && !cluster ? Name : null;
-        Run(async ct =>
+        RunOperation(new TestBackupsRequest(InstanceName, apps, cluster, FromInstance), item =>
         {
-            foreach (var r in await Engine.TestBackupsAsync(Selector, apps, cluster, FromInstance, Observer(), ct).ConfigureAwait(false))
+            var r = OperationResults.FromNode<BackupTestResult>(item)!;
+            WriteObject(r);
+            if (!r.Passed)
             {
-                PostObject(r);
-                if (!r.Passed)
-                {
-                    var ex = new CorruptBackupException("BackupDamaged", $"The backup of {(r.Kind == BackupKind.Cluster ? "the cluster" : $"app '{r.Name}'")} at {r.Location} is damaged: {string.Join("; ", r.Problems)}") { Target = r.Name };
-                    PostError(ex, r);
-                }
+                var what = r.Kind == BackupKind.Cluster ? "the cluster" : $"app '{r.Name}'";
+                WriteError(ErrorRecords.From(new CorruptBackupException("BackupDamaged", $"The backup of {what} at {r.Location} is damaged: {string.Join("; ", r.Problems)}") { Target = r.Name }, r));
             }
         });
     }

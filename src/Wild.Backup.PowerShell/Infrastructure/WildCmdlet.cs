@@ -1,23 +1,47 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
-using Wild.Backup.Core;
+using System.Text.Json.Nodes;
+using Wild.Backup.Client;
+using Wild.Backup.Core.Errors;
+using Wild.Backup.Core.Operations;
 using Wild.Backup.Core.Progress;
 
 namespace Wild.Backup.PowerShell.Infrastructure;
 
 /// <summary>
-/// Base of every WildBackup cmdlet. Engine calls are async; PowerShell only accepts output, progress and errors on
-/// the pipeline thread. <see cref="Run"/> starts the engine work on the thread pool and pumps what it posts
-/// (objects, progress, verbose, warnings, errors) on the pipeline thread until it ends. Ctrl-C / StopProcessing
-/// cancels the work through its CancellationToken, which cleans up (staging removed, previous backup kept).
+/// Base of every WildBackup cmdlet. The engine is reached through an <see cref="IWildService"/> — in this process, or a
+/// server given by <c>-Server</c> or <c>Connect-WildServer</c> — and work runs as an operation whose updates are rendered
+/// the same way in both cases: progress as Write-Progress, verbose and warnings as such, result items as pipeline
+/// objects, failures as ErrorRecords. Engine calls are async; PowerShell takes output only on the pipeline thread, so
+/// <see cref="Run"/> runs the work on the thread pool and pumps what it posts on the pipeline thread. Ctrl-C /
+/// StopProcessing cancels the work, and a running operation is stopped (its staging removed, the previous backup kept).
 /// </summary>
 public abstract class WildCmdlet : PSCmdlet
 {
     private CancellationTokenSource? _cts;
     private BlockingCollection<Action>? _queue;
 
-    /// <summary>The engine every cmdlet calls; one per cmdlet invocation.</summary>
-    protected WildBackupEngine Engine { get; } = new();
+    /// <summary>A WildBackup server (wild-api) to do the work instead of this process.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Uri? Server { get; set; }
+
+    /// <summary>Where the work happens: <c>-Server</c>, else the session's <c>Connect-WildServer</c>, else this process.</summary>
+    protected IWildService Service => _service ??= CreateService();
+    private IWildService? _service;
+
+    /// <summary>The data dir for in-process work (instance cmdlets set it from -DataDir).</summary>
+    protected virtual string? LocalDataDir => null;
+
+    /// <summary>The destination for in-process work (storage cmdlets set it from -Destination).</summary>
+    protected virtual string? LocalDestination => null;
+
+    private IWildService CreateService()
+    {
+        if (Server is not null) return new RemoteWildService(Server, ServerConnection.TokenFor(this, Server));
+        if (ServerConnection.Current(this) is { } connection) return new RemoteWildService(connection.Uri, connection.Token);
+        return new LocalWildService(LocalDataDir, LocalDestination);
+    }
 
     /// <summary>Runs <paramref name="work"/> and returns when it has finished, rendering what it posts meanwhile.
     /// Engine errors become terminating errors with the category and ErrorId from <see cref="ErrorRecords"/>.</summary>
@@ -66,17 +90,99 @@ public abstract class WildCmdlet : PSCmdlet
     }
 
     /// <summary>A quick synchronous engine call (listing, resolving) with engine errors as terminating errors.</summary>
-    protected T Call<T>(Func<T> call, object? target = null)
+    protected T Call<T>(Func<CancellationToken, Task<T>> call, object? target = null)
     {
         try
         {
-            return call();
+            using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            return call(cts.Token).GetAwaiter().GetResult();
         }
         catch (Exception ex) when (ErrorRecords.IsEngineError(ex))
         {
             ThrowTerminatingError(ErrorRecords.From(ex, target));
             throw; // not reached: ThrowTerminatingError always throws
         }
+    }
+
+    /// <summary>
+    /// Starts an operation and renders it until it ends: progress, verbose, warnings; each output item through
+    /// <paramref name="output"/> (objects and non-terminating errors); a failure of the whole operation as a terminating
+    /// error. Stopping the pipeline stops the operation. Returns the final record.
+    /// </summary>
+    protected OperationRecord? RunOperation(OperationRequest request, Action<JsonNode> output)
+    {
+        OperationRecord? final = null;
+        Run(async ct =>
+        {
+            var op = await Service.StartAsync(request, ct).ConfigureAwait(false);
+            Post(() => WriteVerbose($"{op.Type} {op.Target}: operation {op.Id} on {Service.Where}"));
+            final = await WatchAsync(request.Instance, op.Id, output, ct).ConfigureAwait(false);
+        });
+        return final;
+    }
+
+    /// <summary>Renders an operation's updates (see <see cref="RunOperation"/>) and returns its final record.</summary>
+    protected async Task<OperationRecord> WatchAsync(string instance, string operationId, Action<JsonNode>? output, CancellationToken ct)
+    {
+        var renderer = new ProgressRecordBuilder();
+        OperationRecord? last = null;
+        try
+        {
+            await foreach (var u in Service.WatchAsync(instance, operationId, ct).ConfigureAwait(false))
+            {
+                last = u.Operation;
+                if (u.Detail is { } d) Render(renderer, d);
+                if (u.Output is { } item && output is not null) await PostAndWaitAsync(() => output(item)).ConfigureAwait(false);
+                if (u.IsTerminal) break;
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Ctrl-C / StopProcessing: stop the operation too, whoever runs it, and wait (bounded) until it has cleaned
+            // up — this process may be about to exit, and an in-process operation dies with it.
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try
+            {
+                await Service.CancelAsync(instance, operationId, grace.Token).ConfigureAwait(false);
+                while (!(await Service.GetOperationAsync(instance, operationId, grace.Token).ConfigureAwait(false)).IsTerminal)
+                {
+                    await Task.Delay(50, grace.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ErrorRecords.IsEngineError(ex) || ex is OperationCanceledException) { }
+            throw;
+        }
+        var final = last ?? await Service.GetOperationAsync(instance, operationId, ct).ConfigureAwait(false);
+        if (final.Status == OperationStatus.Failed && final.Error is { Code: not "PartialFailure" } error)
+        {
+            throw new WildBackupException(error.Kind ?? WildErrorKind.Unreachable, error.Code, error.Message);
+        }
+        return final;
+    }
+
+    private void Render(ProgressRecordBuilder renderer, OperationEvent e)
+    {
+        switch (e.Kind)
+        {
+            case OperationEventKind.Progress:
+                var record = renderer.Build(e);
+                Post(() => WriteProgress(record));
+                break;
+            case OperationEventKind.Verbose:
+                Post(() => WriteVerbose($"{e.Target}: {e.Milestone}"));
+                break;
+            case OperationEventKind.Warning:
+                Post(() => WriteWarning($"{e.Target}: {e.Milestone}"));
+                break;
+        }
+    }
+
+    /// <summary>An output item that is a failure (<c>{"failure": …}</c>) as a non-terminating error; otherwise false.</summary>
+    protected bool WriteFailure(JsonNode item)
+    {
+        if (!OperationResults.IsFailure(item, out var failure)) return false;
+        WriteError(ErrorRecords.From(failure!.ToException(), failure.Name));
+        return true;
     }
 
     /// <summary>Posts an action to run on the pipeline thread (WriteObject and friends).</summary>
@@ -93,14 +199,35 @@ public abstract class WildCmdlet : PSCmdlet
         }
     }
 
-    protected void PostObject(object? o) => Post(() => WriteObject(o));
-
-    protected void PostError(Exception ex, object? target) => Post(() => WriteError(ErrorRecords.From(ex, target)));
-
-    /// <summary>An observer that renders engine events as Write-Progress / WriteVerbose / WriteWarning.</summary>
-    protected IOperationObserver Observer() => new ProgressRenderer(this);
+    /// <summary>Posts an action and waits until the pipeline thread ran it, so an error that -ErrorAction Stop turns into
+    /// a stop halts the work before its next item.</summary>
+    protected Task PostAndWaitAsync(Action action)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(() =>
+        {
+            try
+            {
+                action();
+                done.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                done.TrySetException(ex);
+                throw;
+            }
+        });
+        var cts = _cts;
+        return cts is null ? done.Task : done.Task.WaitAsync(cts.Token);
+    }
 
     protected override void StopProcessing() => _cts?.Cancel();
+
+    protected override void EndProcessing()
+    {
+        if (_service is not null) _service.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _service = null;
+    }
 
     private static void DrainUntilDone(Task task, BlockingCollection<Action> queue)
     {
@@ -111,27 +238,5 @@ public abstract class WildCmdlet : PSCmdlet
             queue.TryTake(out _, 100);
         }
         _ = task.Exception;
-    }
-
-    private sealed class ProgressRenderer(WildCmdlet cmdlet) : IOperationObserver
-    {
-        private readonly ProgressRecordBuilder _builder = new();
-
-        public void OnEvent(OperationEvent e)
-        {
-            switch (e.Kind)
-            {
-                case OperationEventKind.Progress:
-                    var record = _builder.Build(e);
-                    cmdlet.Post(() => cmdlet.WriteProgress(record));
-                    break;
-                case OperationEventKind.Verbose:
-                    cmdlet.Post(() => cmdlet.WriteVerbose($"{e.Target}: {e.Milestone}"));
-                    break;
-                case OperationEventKind.Warning:
-                    cmdlet.Post(() => cmdlet.WriteWarning($"{e.Target}: {e.Milestone}"));
-                    break;
-            }
-        }
     }
 }

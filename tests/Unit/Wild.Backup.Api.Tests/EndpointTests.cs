@@ -16,6 +16,7 @@ public sealed class EndpointTests : IAsyncLifetime
     {
         var instances = JsonNode.Parse(await _api.Http.GetStringAsync("/api/v1/instances"))!.AsArray();
         Assert.Equal("demo-cloud", Assert.Single(instances)!["name"]!.GetValue<string>());
+        Assert.EndsWith("/instances/demo-cloud", Assert.Single(instances)!["path"]!.GetValue<string>());
         var apps = JsonNode.Parse(await _api.Http.GetStringAsync($"{I}/apps"))!.AsArray();
         Assert.Equal(["gitea", "immich", "postgres", "redis"], apps.Select(a => a!["name"]!.GetValue<string>()));
         Assert.Equal(["postgres"], apps[0]!["requires"]!.AsArray().Select(r => r!.GetValue<string>()));
@@ -38,6 +39,18 @@ public sealed class EndpointTests : IAsyncLifetime
         Assert.True(meta["size"]!.GetValue<long>() > 0);
         Assert.EndsWith("/demo-cloud/backups/apps/gitea", meta["location"]!.GetValue<string>());
         Assert.NotNull(meta["createdAt"]);
+    }
+
+    [Fact]
+    public async Task Several_apps_are_backed_up_as_one_operation_with_an_output_per_app()
+    {
+        var op = await _api.FinishedAsync(await _api.StartAsync($"{I}/apps/backup", new { apps = new[] { "gitea", "redis" } }));
+        Assert.Equal("completed", op["status"]!.GetValue<string>());
+        Assert.Equal("backup_apps", op["type"]!.GetValue<string>());
+        Assert.Equal(["gitea", "redis"], op["result"]!["backups"]!.AsArray().Select(b => b!["name"]!.GetValue<string>()));
+        var partial = await _api.FinishedAsync(await _api.StartAsync($"{I}/apps/backup", new { apps = new[] { "gitea", "nope" } }));
+        Assert.Equal("failed", partial["status"]!.GetValue<string>());
+        Assert.Equal("AppNotFound", partial["result"]!["failures"]![0]!["failure"]!["code"]!.GetValue<string>());
     }
 
     [Fact]

@@ -80,6 +80,19 @@ public sealed class SseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Last_Event_ID_0_replays_the_whole_history_of_a_finished_operation()
+    {
+        var id = await _api.StartAsync($"{I}/apps/redis/backup");
+        await _api.FinishedAsync(id);
+        await using var sse = await SseReader.OpenAsync(_api.Http, $"{I}/operations/{id}/events", lastEventId: 0);
+        var events = await sse.ReadAllAsync();
+        Assert.Equal("operation:created", events[0].Type); // no snapshot: the history from its start
+        Assert.Contains(events, e => e.Data["detail"]?["milestone"]?.GetValue<string>() == "Creating snapshot");
+        Assert.Contains(events, e => e.Data["detail"]?["milestone"]?.GetValue<string>() == "Verifying backup");
+        Assert.Equal("operation:completed", events[^1].Type);
+    }
+
+    [Fact]
     public async Task Quiet_streams_get_heartbeat_comments()
     {
         await using var sse = await SseReader.OpenAsync(_api.Http, $"{I}/events");

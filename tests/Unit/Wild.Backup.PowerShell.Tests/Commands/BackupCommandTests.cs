@@ -7,30 +7,31 @@ using Xunit;
 
 namespace Wild.Backup.PowerShell.Tests.Commands;
 
-/// <summary>The backup cmdlets driven through the real PowerShell engine, the way a user runs them.</summary>
-public sealed class BackupCommandTests : IDisposable
+/// <summary>The backup cmdlets driven through the real PowerShell engine, the way a user runs them — in process and
+/// against a real server (<see cref="Mode"/>), with the same scripts and the same expectations.</summary>
+public abstract class BackupCommandTests(Mode mode) : IAsyncLifetime
 {
-    private readonly SampleWorld _world = new();
-    private readonly ModuleSession _ps = new();
+    private CmdletWorld _cw = null!;
+    private SampleWorld _world = null!;
+    private ModuleSession _ps = null!;
 
-    public BackupCommandTests()
+    public async Task InitializeAsync()
     {
-        _ps.SetVariable("data", _world.DataDir);
-        _ps.SetVariable("dest", _world.Destination);
+        _cw = await CmdletWorld.StartAsync(mode);
+        (_world, _ps) = (_cw.World, _cw.Ps);
     }
 
-    public void Dispose()
-    {
-        _ps.Dispose();
-        _world.Dispose();
-    }
+    public async Task DisposeAsync() => await _cw.DisposeAsync();
+
+    protected Mode Mode => mode;
 
     [Fact]
     public void Module_exports_exactly_the_declared_cmdlets()
     {
         var (output, _) = _ps.Invoke("(Get-Command -Module WildBackup).Name");
         Assert.Equal(
-            ["Backup-WildApp", "Backup-WildCluster", "Get-WildApp", "Get-WildBackup", "Get-WildInstance", "Restore-WildCluster", "Test-WildBackup"],
+            ["Backup-WildApp", "Backup-WildCluster", "Connect-WildServer", "Disconnect-WildServer", "Get-WildApp", "Get-WildBackup", "Get-WildInstance",
+             "Get-WildOperation", "Restore-WildCluster", "Stop-WildOperation", "Test-WildBackup", "Wait-WildOperation", "wild"],
             output.Select(o => o.ToString()).Order(StringComparer.Ordinal));
     }
 
@@ -79,7 +80,8 @@ public sealed class BackupCommandTests : IDisposable
         Assert.Empty(output);
         Assert.Empty(ps.Streams.Error);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_world.Destination));
-        Assert.Contains("What if: Performing the operation \"Back up to " + _world.Destination + "\" on target \"app 'gitea' of instance 'demo-cloud'\"", _ps.Host.Output);
+        var where = mode == Mode.Local ? _world.Destination : $"the backup storage of {_cw.Server!.BaseAddress.GetLeftPart(UriPartial.Authority)}";
+        Assert.Contains("What if: Performing the operation \"Back up to " + where + "\" on target \"app 'gitea' of instance 'demo-cloud'\"", _ps.Host.Output);
         Assert.Contains("cluster configuration of instance 'demo-cloud'", _ps.Host.Output);
     }
 
@@ -117,18 +119,7 @@ public sealed class BackupCommandTests : IDisposable
     }
 
     [Fact]
-    public void Unreachable_storage_is_a_connection_error_with_the_exact_message()
-    {
-        // A terminating error ends the statement; the script's catch block receives it.
-        var (output, ps) = _ps.Invoke("try { Backup-WildCluster -DataDir $data -Destination /nonexistent/nas; 'not reached' } catch { $_ }");
-        var record = (ErrorRecord)Assert.Single(output).BaseObject;
-        Assert.Equal("Cannot reach backup storage. Check network connection.", record.Exception.Message);
-        Assert.Equal(ErrorCategory.ConnectionError, record.CategoryInfo.Category);
-        Assert.StartsWith("StorageUnreachable,", record.FullyQualifiedErrorId);
-    }
-
-    [Fact]
-    public void Invalid_names_are_refused_by_the_engine_with_InvalidArgument()
+    public void Invalid_names_are_refused_with_InvalidArgument()
     {
         var (_, ps) = _ps.Invoke("Backup-WildApp '../../etc' -DataDir $data -Destination $dest");
         var error = Assert.Single(ps.Streams.Error);
@@ -195,4 +186,35 @@ public sealed class BackupCommandTests : IDisposable
         var i = (WildInstance)Assert.Single(output).BaseObject;
         Assert.Equal("demo-cloud", i.Name);
     }
+}
+
+public sealed class BackupCommandTests_Local() : BackupCommandTests(Mode.Local);
+
+public sealed class BackupCommandTests_Remote() : BackupCommandTests(Mode.Remote);
+
+/// <summary>What only applies in process (a server decides its own destination; RemoteModeTests covers the server side).</summary>
+public sealed class LocalModeTests : IAsyncLifetime
+{
+    private CmdletWorld _cw = null!;
+    private ModuleSession _ps = null!;
+
+    public async Task InitializeAsync()
+    {
+        _cw = await CmdletWorld.StartAsync(Mode.Local);
+        _ps = _cw.Ps;
+    }
+
+    public async Task DisposeAsync() => await _cw.DisposeAsync();
+
+    [Fact]
+    public void Unreachable_storage_is_a_connection_error_with_the_exact_message()
+    {
+        // A terminating error ends the statement; the script's catch block receives it.
+        var (output, ps) = _ps.Invoke("try { Backup-WildCluster -DataDir $data -Destination /nonexistent/nas; 'not reached' } catch { $_ }");
+        var record = (ErrorRecord)Assert.Single(output).BaseObject;
+        Assert.Equal("Cannot reach backup storage. Check network connection.", record.Exception.Message);
+        Assert.Equal(ErrorCategory.ConnectionError, record.CategoryInfo.Category);
+        Assert.StartsWith("StorageUnreachable,", record.FullyQualifiedErrorId);
+    }
+
 }

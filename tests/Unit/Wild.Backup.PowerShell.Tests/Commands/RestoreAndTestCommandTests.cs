@@ -7,24 +7,21 @@ using Xunit;
 
 namespace Wild.Backup.PowerShell.Tests.Commands;
 
-public sealed class RestoreAndTestCommandTests : IDisposable
+public abstract class RestoreAndTestCommandTests(Mode mode) : IAsyncLifetime
 {
-    private readonly SampleWorld _world = new();
-    private readonly ModuleSession _ps = new();
+    private CmdletWorld _cw = null!;
+    private SampleWorld _world = null!;
+    private ModuleSession _ps = null!;
 
-    public RestoreAndTestCommandTests()
+    public async Task InitializeAsync()
     {
-        _ps.SetVariable("data", _world.DataDir);
-        _ps.SetVariable("dest", _world.Destination);
+        _cw = await CmdletWorld.StartAsync(mode);
+        (_world, _ps) = (_cw.World, _cw.Ps);
         var (_, ps) = _ps.Invoke("Backup-WildApp -All -DataDir $data -Destination $dest; Backup-WildCluster -DataDir $data -Destination $dest");
         Assert.Empty(ps.Streams.Error);
     }
 
-    public void Dispose()
-    {
-        _ps.Dispose();
-        _world.Dispose();
-    }
+    public async Task DisposeAsync() => await _cw.DisposeAsync();
 
     [Fact]
     public void Get_WildBackup_lists_the_latest_backups()
@@ -85,3 +82,7 @@ public sealed class RestoreAndTestCommandTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_world.InstancePath, "kubeconfig.bak")));
     }
 }
+
+public sealed class RestoreAndTestCommandTests_Local() : RestoreAndTestCommandTests(Mode.Local);
+
+public sealed class RestoreAndTestCommandTests_Remote() : RestoreAndTestCommandTests(Mode.Remote);

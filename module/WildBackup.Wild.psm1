@@ -1,0 +1,87 @@
+<#
+.SYNOPSIS
+    The design's `wild …` command lines inside PowerShell, each mapped to its cmdlet.
+.DESCRIPTION
+    wild app backup <app> [<app>…]                      Backup-WildApp <app>
+    wild app backup --all                               Backup-WildApp -All
+    wild cluster backup                                 Backup-WildCluster
+    wild app restore <app> [--from-instance <name>]     Restore-WildApp (blue-green: creates <app>-restore)
+    wild cluster restore [--from-instance <name>]       Restore-WildCluster
+    wild app restore-switch <app>                       Switch-WildRestore (switch to the restored version)
+    wild app restore-cleanup <app>                      Complete-WildRestore (remove the old deployment)
+    wild app list                                       Get-WildApp
+    wild backup list                                    Get-WildBackup
+    wild backup test [<app>…]                           Test-WildBackup
+    wild op list | wild op wait <id> | wild op stop <id>   Get-/Wait-/Stop-WildOperation
+
+    Options for every verb: --instance <name>, --data-dir <dir>, --destination <dir or nfs://…>, --server <url>,
+    --timeout <seconds>. -WhatIf and -Confirm work as on the cmdlets.
+.EXAMPLE
+    wild app backup gitea
+.EXAMPLE
+    wild app restore gitea --from-instance prod-cloud
+#>
+function wild {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
+    param([Parameter(ValueFromRemainingArguments = $true)][string[]]$Arguments)
+
+    $words = [System.Collections.Generic.List[string]]::new()
+    $options = @{}
+    $flags = @{ '--instance' = 'Instance'; '--data-dir' = 'DataDir'; '--destination' = 'Destination'; '--server' = 'Server'; '--from-instance' = 'FromInstance'; '--timeout' = 'TimeoutSeconds' }
+    for ($i = 0; $i -lt @($Arguments).Count; $i++) {
+        $a = $Arguments[$i]
+        if ($a -eq '--all') { $options['All'] = $true }
+        elseif ($a -in @('-h', '--help', 'help')) { $words.Clear(); break }
+        elseif ($flags.ContainsKey($a)) {
+            if ($i + 1 -ge $Arguments.Count) { throw "wild: $a needs a value. See: wild help" }
+            $options[$flags[$a]] = $Arguments[++$i]
+        }
+        elseif ($a.StartsWith('--')) { throw "wild: unknown option '$a'. See: wild help" }
+        else { $words.Add($a) }
+    }
+    if ($words.Count -lt 2) {
+        # The usage lives once, in the help above; Get-Help is a core command (Out-String is not, in hosted engines).
+        return (Get-Help wild).description[0].Text
+    }
+
+    $noun, $verb = $words[0], $words[1]
+    $targets = @(if ($words.Count -gt 2) { $words.GetRange(2, $words.Count - 2) })
+    $common = @{}
+    foreach ($k in 'Instance', 'DataDir', 'Server') { if ($options.ContainsKey($k)) { $common[$k] = $options[$k] } }
+    $storage = $common.Clone()
+    if ($options.ContainsKey('Destination')) { $storage['Destination'] = $options['Destination'] }
+    $timeout = @{}
+    if ($options.ContainsKey('TimeoutSeconds')) { $timeout['TimeoutSeconds'] = [int]$options['TimeoutSeconds'] }
+    $from = @{}
+    if ($options.ContainsKey('FromInstance')) { $from['FromInstance'] = $options['FromInstance'] }
+
+    switch ("$noun $verb") {
+        'app backup' {
+            if ($options['All']) { Backup-WildApp -All @storage @timeout }
+            elseif ($targets.Count -gt 0) { Backup-WildApp -Name $targets @storage @timeout }
+            else { throw 'wild app backup: name an app, or use --all.' }
+        }
+        'cluster backup' { Backup-WildCluster @storage @timeout }
+        'app restore' { Need 'Restore-WildApp'; One $targets 'wild app restore'; Restore-WildApp -Name $targets[0] @storage @from @timeout }
+        'cluster restore' { Restore-WildCluster @storage @from @timeout }
+        'app restore-switch' { Need 'Switch-WildRestore'; One $targets 'wild app restore-switch'; Switch-WildRestore -Name $targets[0] @common @timeout }
+        'app restore-cleanup' { Need 'Complete-WildRestore'; One $targets 'wild app restore-cleanup'; Complete-WildRestore -Name $targets[0] @common @timeout }
+        'app list' { Get-WildApp @common }
+        'backup list' { Get-WildBackup @storage @from }
+        'backup test' { if ($targets.Count -gt 0) { Test-WildBackup -Name $targets @storage @from } else { Test-WildBackup @storage @from } }
+        'op list' { Get-WildOperation @common }
+        'op wait' { One $targets 'wild op wait'; Wait-WildOperation -Id $targets[0] @common }
+        'op stop' { One $targets 'wild op stop'; Stop-WildOperation -Id $targets[0] @common }
+        default { throw "wild: unknown command '$noun $verb'. See: wild help" }
+    }
+}
+
+function One([object[]]$targets, [string]$what) {
+    if (@($targets).Count -ne 1) { throw "${what}: name exactly one app." }
+}
+
+function Need([string]$command) {
+    if (-not (Get-Command $command -ErrorAction SilentlyContinue)) {
+        throw "wild: $command is not available in this version of the module."
+    }
+}
