@@ -50,6 +50,7 @@ internal sealed class ConsoleHost : PSHost
         public override void WriteWarningLine(string message) => Console.WriteLine("WARNING: " + message);
         public override void WriteProgress(long sourceId, ProgressRecord record)
         {
+            if (record.PercentComplete < 0) return; // activity without a percent (Get-Help): nothing to show
             // One line per milestone change, not per byte.
             var milestone = record.StatusDescription.Split(':')[0];
             var key = $"{record.ActivityId}|{milestone}|{(record.RecordType == ProgressRecordType.Completed ? 100 : -1)}";

@@ -138,3 +138,53 @@ Describe 'Tab completion' {
         $completion.CompletionMatches.CompletionText | Should -Contain $expected
     }
 }
+
+Describe 'The wild command' {
+    It 'maps "<line>" to its cmdlet' -TestCases @(
+        @{ line = 'app backup gitea'; type = 'Wild.Backup.Core.Backups.BackupInfo'; count = 1 }
+        @{ line = 'app backup --all'; type = 'Wild.Backup.Core.Backups.BackupInfo'; count = 4 }
+        @{ line = 'cluster backup'; type = 'Wild.Backup.Core.Backups.BackupInfo'; count = 1 }
+        @{ line = 'backup list'; type = 'Wild.Backup.Core.Backups.BackupInfo'; count = 5 }
+        @{ line = 'backup test redis'; type = 'Wild.Backup.Core.Backups.BackupTestResult'; count = 1 }
+        @{ line = 'app list'; type = 'Wild.Backup.Core.Instances.WildApp'; count = 4 }
+    ) {
+        $words = $line.Split(' ') + @('--data-dir', $data, '--destination', $dest)
+        $result = @(wild @words)
+        $result | Should -HaveCount $count
+        $result[0].GetType().FullName | Should -Be $type
+    }
+
+    It 'restores the cluster with --from-instance' {
+        $result = wild cluster restore --from-instance demo-cloud --data-dir $data --destination $dest -Confirm:$false
+        $result.FromInstance | Should -Be 'demo-cloud'
+    }
+
+    It 'lists operations after work was done' {
+        @(wild op list --data-dir $data).Count | Should -BeGreaterThan 0
+    }
+
+    It 'prints its usage with help' {
+        wild help | Should -Match 'wild app backup'
+    }
+
+    It 'refuses what it does not know, saying so' {
+        { wild app frobnicate gitea } | Should -Throw -ExpectedMessage "*unknown command 'app frobnicate'*"
+        { wild app backup --bogus } | Should -Throw -ExpectedMessage "*unknown option '--bogus'*"
+        { wild app backup } | Should -Throw -ExpectedMessage '*name an app, or use --all*'
+    }
+}
+
+Describe 'Operations' {
+    It 'every backup is an operation that Get-WildOperation lists and Wait-WildOperation returns at once when done' {
+        $null = Backup-WildApp redis -DataDir $data -Destination $dest
+        $op = @(Get-WildOperation -DataDir $data | Where-Object { $_.Type -eq 'backup_app' -and $_.Target -eq 'redis' })[0]
+        "$($op.Status)" | Should -Be 'Completed'
+        (Wait-WildOperation -Id $op.Id -DataDir $data).Id | Should -Be $op.Id
+        [IO.File]::Exists([IO.Path]::Combine($instancePath, 'operations', "$($op.Id).json")) | Should -BeTrue
+    }
+
+    It 'stopping a finished operation is an error that says it finished' {
+        $op = @(Get-WildOperation -DataDir $data)[0]
+        { Stop-WildOperation -Id $op.Id -DataDir $data -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'OperationFinished'
+    }
+}
