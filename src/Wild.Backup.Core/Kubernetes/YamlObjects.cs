@@ -41,6 +41,11 @@ public static partial class YamlObjects
         {
             throw new InvalidInputException("InvalidYaml", $"{label} is not valid YAML (line {ex.Start.Line}, column {ex.Start.Column}).") { Target = label };
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet reports some malformed streams this way; its message may quote the text.
+            throw new InvalidInputException("InvalidYaml", $"{label} is not valid YAML.") { Target = label };
+        }
         return stream.Documents.Select(d => d.RootNode is YamlScalarNode { Value: null or "" } s && s.Style == ScalarStyle.Plain && s.Tag.IsEmpty ? null : Convert(d.RootNode, label, 0)).ToList();
     }
 

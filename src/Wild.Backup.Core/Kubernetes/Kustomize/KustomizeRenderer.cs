@@ -192,7 +192,7 @@ public static class KustomizeRenderer
             var name = entry.Str("name") ?? throw Invalid(file, "a replicas entry has no name");
             var count = entry.Long("count") ?? throw Invalid(file, $"replicas[{name}] has no count");
             var matched = false;
-            foreach (var r in list.Where(r => r.Name == name && r.Kind is "Deployment" or "ReplicaSet" or "StatefulSet" or "ReplicationController"))
+            foreach (var r in list.Where(r => (r.Name == name || r.PreviousNames.Contains(name)) && r.Kind is "Deployment" or "ReplicaSet" or "StatefulSet" or "ReplicationController"))
             {
                 r.Obj.Ensure("spec")["replicas"] = count;
                 matched = true;
