@@ -24,6 +24,18 @@ public sealed record EngineOptions
     public TimeSpan StorageCallTimeout { get; init; } = StoreFactory.DefaultCallTimeout;
     /// <summary>Extra free space demanded beyond a backup's estimated size.</summary>
     public long SpaceMarginBytes { get; init; } = 1 << 20;
+    /// <summary>Opens an instance's cluster; null: its kubeconfig through KubernetesClient (<see cref="Kubernetes.KubernetesRestCluster"/>).</summary>
+    public Func<WildInstance, Kubernetes.IKubernetesCluster>? OpenCluster { get; init; }
+    /// <summary>Deadline of one Kubernetes API request.</summary>
+    public TimeSpan ClusterCallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Deadline of the cluster check before app backups take volume backups (an unreachable cluster is reported,
+    /// not waited for).</summary>
+    public TimeSpan ClusterProbeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>A Longhorn volume backup that shows no progress for this long fails (large volumes that keep progressing
+    /// are never cut off).</summary>
+    public TimeSpan VolumeBackupStallTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>How often the engine polls the cluster while it waits.</summary>
+    public TimeSpan ClusterPollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 }
 
 /// <summary>
@@ -31,7 +43,7 @@ public sealed record EngineOptions
 /// reports progress through an <see cref="IOperationObserver"/>, honours its CancellationToken, and throws only
 /// <see cref="WildBackupException"/>s (or OperationCanceledException).
 /// </summary>
-public sealed class WildBackupEngine(EngineOptions? options = null)
+public sealed partial class WildBackupEngine(EngineOptions? options = null)
 {
     private readonly EngineOptions _options = options ?? new EngineOptions();
 

@@ -19,6 +19,8 @@ public sealed record BackupInfo
     public IReadOnlyList<string> Absent { get; init; } = [];
     public string? ToolVersion { get; init; }
     public string? Host { get; init; }
+    /// <summary>The app's volumes backed up by Longhorn (see <see cref="BackupVolumeRecord"/>).</summary>
+    public IReadOnlyList<BackupVolumeRecord> Volumes { get; init; } = [];
 
     internal static BackupInfo From(BackupRecord r, string location) => new()
     {
@@ -33,6 +35,7 @@ public sealed record BackupInfo
         Absent = r.Absent,
         ToolVersion = r.ToolVersion,
         Host = r.Host,
+        Volumes = r.Volumes,
     };
 }
 

@@ -28,6 +28,9 @@ public sealed record BackupRecord
     public IReadOnlyList<string> Directories { get; init; } = [];
     /// <summary>The host that took the backup.</summary>
     public string? Host { get; init; }
+    /// <summary>The app's Longhorn volumes (claims and their Longhorn Backups); empty for config-only backups and in
+    /// records written before volumes were backed up.</summary>
+    public IReadOnlyList<BackupVolumeRecord> Volumes { get; init; } = [];
 
     [JsonIgnore]
     public long TotalBytes => Files.Sum(f => f.Size);

@@ -10,7 +10,7 @@ namespace Wild.Backup.Core.Operations;
 /// is read, and what its result and outputs are. The HTTP API and the cmdlets both start operations through here, so a
 /// backup looks the same whichever front end asked for it.
 /// </summary>
-public sealed class OperationCatalog(OperationManager manager, WildBackupEngine engine, string? destination = null)
+public sealed partial class OperationCatalog(OperationManager manager, WildBackupEngine engine, string? destination = null)
 {
     public OperationManager Manager => manager;
     public WildBackupEngine Engine => engine;

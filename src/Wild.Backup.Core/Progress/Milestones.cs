@@ -35,4 +35,22 @@ public static class Milestones
         public static readonly Milestone WaitingForPods = new(90, "Waiting for pods ready");
         public static readonly Milestone Complete = new(100, "Restore complete");
     }
+
+    /// <summary>Switching to a restored app (<c>restore_switch</c>); the design names no milestones for it.</summary>
+    public static class Switch
+    {
+        public static readonly Milestone Checking = new(10, "Checking restored app");
+        public static readonly Milestone SwappingDirectories = new(40, "Swapping directories");
+        public static readonly Milestone SwitchingIngress = new(70, "Switching ingress");
+        public static readonly Milestone Complete = new(100, "Switch complete");
+    }
+
+    /// <summary>Removing the old deployment after a switch (<c>restore_cleanup</c>).</summary>
+    public static class Cleanup
+    {
+        public static readonly Milestone Checking = new(10, "Checking old deployment");
+        public static readonly Milestone DeletingNamespace = new(30, "Deleting old namespace");
+        public static readonly Milestone RemovingDirectory = new(95, "Removing old directory");
+        public static readonly Milestone Complete = new(100, "Cleanup complete");
+    }
 }

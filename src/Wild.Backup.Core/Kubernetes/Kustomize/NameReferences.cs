@@ -69,6 +69,21 @@ internal static class NameReferences
         .. InPodSpecs("serviceAccountName", "serviceAccount").Select(s => ("ServiceAccount", s)),
     ];
 
+    /// <summary>The objects <paramref name="o"/> refers to by name, as (kind, name): config maps, secrets, services, claims,
+    /// service accounts.</summary>
+    public static IReadOnlyList<(string Kind, string Name)> Referenced(JsonObject o)
+    {
+        var found = new List<(string, string)>();
+        foreach (var (target, spec) in References)
+        {
+            spec.Visit(o, (parent, key) =>
+            {
+                if (parent[key] is JsonValue v && v.TryGetValue<string>(out var name) && name.Length > 0) found.Add((target, name));
+            });
+        }
+        return found.Distinct().ToList();
+    }
+
     /// <summary>Points references at the current names of the objects they named.</summary>
     public static void Fix(IReadOnlyList<KResource> resources)
     {
