@@ -65,6 +65,8 @@ public static class Routes
             return Accepted(ops.RestoreCluster(Name(instance, "instance"), body.FromInstance, RequestBodies.Timeout(body.TimeoutSeconds)));
         }).WithSummary("Restore the cluster level (202 + operation id)");
 
+        RestoreRoutes.Map(instance);
+
         // Operations
         instance.MapGet("/operations", (string instance, OperationManager m) => Results.Json(m.List(Name(instance, "instance")), OperationRecord.Json))
             .WithSummary("Operations of the last 24 h, newest first");

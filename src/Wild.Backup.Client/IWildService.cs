@@ -17,6 +17,9 @@ public sealed record BackupAllRequest(string Instance) : OperationRequest(Instan
 public sealed record BackupClusterRequest(string Instance) : OperationRequest(Instance);
 public sealed record RestoreClusterRequest(string Instance, string? FromInstance) : OperationRequest(Instance);
 public sealed record TestBackupsRequest(string Instance, IReadOnlyList<string>? Apps, bool Cluster, string? FromInstance) : OperationRequest(Instance);
+public sealed record RestoreAppRequest(string Instance, string App, string? FromInstance, string? Strategy = null) : OperationRequest(Instance);
+public sealed record SwitchRestoreRequest(string Instance, string App) : OperationRequest(Instance);
+public sealed record CleanupRestoreRequest(string Instance, string App, bool DiscardRestore) : OperationRequest(Instance);
 
 /// <summary>One thing that happened to a watched operation: its new state, and the engine event (<see cref="Detail"/>) or
 /// result item (<see cref="Output"/>) behind it.</summary>
@@ -44,6 +47,9 @@ public interface IWildService : IAsyncDisposable
     Task<IReadOnlyList<WildInstance>> GetInstancesAsync(CancellationToken ct);
     Task<IReadOnlyList<WildApp>> GetAppsAsync(string instance, CancellationToken ct);
     Task<IReadOnlyList<BackupInfo>> GetBackupsAsync(string instance, string? fromInstance, CancellationToken ct);
+
+    /// <summary>An app's blue-green restore state, its namespaces' health and its last restore operation.</summary>
+    Task<Core.Restores.AppRestoreStatus> GetRestoreStatusAsync(string instance, string app, CancellationToken ct);
 
     /// <summary>Starts an operation; the record it returns is pending.</summary>
     Task<OperationRecord> StartAsync(OperationRequest request, CancellationToken ct);

@@ -37,6 +37,7 @@ public sealed class LocalWildService : IWildService
     public Task<IReadOnlyList<WildInstance>> GetInstancesAsync(CancellationToken ct) => Task.FromResult(Engine.GetInstances(_selector.DataDir));
     public Task<IReadOnlyList<WildApp>> GetAppsAsync(string instance, CancellationToken ct) => Task.FromResult(Engine.GetApps(For(instance)));
     public Task<IReadOnlyList<BackupInfo>> GetBackupsAsync(string instance, string? fromInstance, CancellationToken ct) => Engine.GetBackupsAsync(For(instance), fromInstance, ct);
+    public Task<Core.Restores.AppRestoreStatus> GetRestoreStatusAsync(string instance, string app, CancellationToken ct) => _catalog.GetRestoreStatusAsync(instance, app, ct);
 
     public async Task<OperationRecord> StartAsync(OperationRequest request, CancellationToken ct) => request switch
     {
@@ -46,6 +47,9 @@ public sealed class LocalWildService : IWildService
         BackupClusterRequest r => await _catalog.BackupClusterAsync(r.Instance, r.StepTimeout, ct).ConfigureAwait(false),
         RestoreClusterRequest r => _catalog.RestoreCluster(r.Instance, r.FromInstance, r.StepTimeout),
         TestBackupsRequest r => _catalog.TestBackups(r.Instance, r.Apps, r.Cluster, r.FromInstance, r.StepTimeout),
+        RestoreAppRequest r => await _catalog.RestoreAppAsync(r.Instance, r.App, r.FromInstance, r.Strategy, r.StepTimeout, ct).ConfigureAwait(false),
+        SwitchRestoreRequest r => await _catalog.SwitchRestoreAsync(r.Instance, r.App, r.StepTimeout, ct).ConfigureAwait(false),
+        CleanupRestoreRequest r => await _catalog.CleanupRestoreAsync(r.Instance, r.App, r.DiscardRestore, r.StepTimeout, ct).ConfigureAwait(false),
         _ => throw new ArgumentException($"unknown request {request.GetType().Name}", nameof(request)),
     };
 

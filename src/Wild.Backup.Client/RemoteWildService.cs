@@ -61,6 +61,9 @@ public sealed class RemoteWildService : IWildService
     public async Task<IReadOnlyList<BackupInfo>> GetBackupsAsync(string instance, string? fromInstance, CancellationToken ct) =>
         await GetAsync<List<BackupInfo>>($"{I(instance)}/backups" + (fromInstance is null ? "" : "?fromInstance=" + Uri.EscapeDataString(fromInstance)), ct).ConfigureAwait(false);
 
+    public async Task<Core.Restores.AppRestoreStatus> GetRestoreStatusAsync(string instance, string app, CancellationToken ct) =>
+        await GetAsync<Core.Restores.AppRestoreStatus>($"{I(instance)}/apps/{Uri.EscapeDataString(WildName.Validate(app, "app"))}/restore/status", ct).ConfigureAwait(false);
+
     public async Task<OperationRecord> StartAsync(OperationRequest request, CancellationToken ct)
     {
         var timeout = request.StepTimeout is { } t ? (int?)Math.Max(1, (int)t.TotalSeconds) : null;
@@ -72,6 +75,9 @@ public sealed class RemoteWildService : IWildService
             BackupClusterRequest r => ($"{I(r.Instance)}/cluster/backup", new { timeoutSeconds = timeout }),
             RestoreClusterRequest r => ($"{I(r.Instance)}/cluster/restore", new { fromInstance = r.FromInstance, timeoutSeconds = timeout }),
             TestBackupsRequest r => ($"{I(r.Instance)}/backups/test", new { apps = r.Apps, cluster = r.Cluster, fromInstance = r.FromInstance, timeoutSeconds = timeout }),
+            RestoreAppRequest r => ($"{I(r.Instance)}/apps/{Uri.EscapeDataString(r.App)}/restore", new { fromInstance = r.FromInstance, strategy = r.Strategy, timeoutSeconds = timeout }),
+            SwitchRestoreRequest r => ($"{I(r.Instance)}/apps/{Uri.EscapeDataString(r.App)}/restore/switch", new { timeoutSeconds = timeout }),
+            CleanupRestoreRequest r => ($"{I(r.Instance)}/apps/{Uri.EscapeDataString(r.App)}/restore/cleanup", (object)new { discardRestore = r.DiscardRestore, timeoutSeconds = timeout }),
             _ => throw new ArgumentException($"unknown request {request.GetType().Name}", nameof(request)),
         };
         var accepted = await SendAsync<JsonObject>(HttpMethod.Post, path, body, ct).ConfigureAwait(false);

@@ -115,6 +115,48 @@ public sealed partial class WildBackupEngine
             }
         });
 
+    /// <summary>The checks a restore step would fail first, done up front so a caller (an API request) can refuse at once:
+    /// the app's blue-green state allows the step and, for a restore, the backup exists. Cheap: no cluster access.</summary>
+    public Task PreflightRestoreAsync(InstanceSelector selector, string app, string step, string? fromInstance, bool discardRestore, CancellationToken ct) =>
+        Guarded(ct, async t =>
+        {
+            WildName.Validate(app, "app");
+            var instance = GetInstance(selector);
+            var layout = new BlueGreenLayout(instance, app);
+            switch (step)
+            {
+                case "restore_app":
+                    RequireNoRestoreInProgress(layout);
+                    await using (var scope = await OpenScopeAsync(selector, t).ConfigureAwait(false))
+                    {
+                        var source = SourceInstance(scope, fromInstance);
+                        await scope.Store.ProbeAsync(t).ConfigureAwait(false);
+                        if (await new BackupSlot(scope.Store, BackupLayout.App(source, app)).ResolveAsync(t).ConfigureAwait(false) is null)
+                            throw new NotFoundException("BackupNotFound", $"No backup of app '{app}' in instance '{source}' at {scope.Destination}.") { Target = app };
+                    }
+                    break;
+                case "restore_switch":
+                    RequireAppKnown(layout);
+                    if (layout.State == RestoreState.None)
+                        throw new NotFoundException("NoRestoreToSwitch", $"There is no restored copy of app '{app}' to switch to ({BlueGreenLayout.Show(layout.RestoreDir)} does not exist). Run Restore-WildApp first.") { Target = app };
+                    if (layout.State == RestoreState.SwitchedAwaitingCleanup)
+                        throw new ConflictException("AlreadySwitched", $"App '{app}' was already switched to its restored copy; remove the old deployment with Complete-WildRestore.") { Target = app };
+                    break;
+                case "restore_cleanup":
+                    RequireAppKnown(layout);
+                    if (layout.State == RestoreState.None)
+                        throw new NotFoundException("NothingToCleanUp", $"There is no old deployment of app '{app}' to remove ({BlueGreenLayout.Show(layout.OldDir)} does not exist).") { Target = app };
+                    if (layout.State == RestoreState.RestoredAwaitingSwitch && !discardRestore)
+                        throw new ConflictException("RestoreNotSwitched", $"App '{app}' has a restored copy that was not switched to ({BlueGreenLayout.Show(layout.RestoreDir)}). Switch to it with Switch-WildRestore, or throw it away with Complete-WildRestore -DiscardRestore.") { Target = app };
+                    if (layout.State == RestoreState.SwitchInterrupted)
+                        throw new ConflictException("SwitchIncomplete", $"A switch of app '{app}' did not finish; run Switch-WildRestore to complete it before cleaning up.") { Target = app };
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(step), step, "not a restore step");
+            }
+            return true;
+        });
+
     /// <summary>The instance's cluster, checked to answer: a clear Unreachable error when it does not.</summary>
     private async Task<IKubernetesCluster> OpenClusterAsync(WildInstance instance, CancellationToken ct)
     {

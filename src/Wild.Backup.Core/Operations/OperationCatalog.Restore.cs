@@ -12,7 +12,7 @@ public sealed partial class OperationCatalog
 
     /// <summary><c>restore_app</c>: blue-green restore of one app. Result: its AppRestoreResult. <paramref name="stepTimeout"/>
     /// also bounds the wait for the restored workloads.</summary>
-    public OperationRecord RestoreApp(string instance, string app, string? fromInstance, string? strategy, TimeSpan? stepTimeout = null)
+    public async Task<OperationRecord> RestoreAppAsync(string instance, string app, string? fromInstance, string? strategy, TimeSpan? stepTimeout = null, CancellationToken ct = default)
     {
         WildName.Validate(app, "app");
         if (fromInstance is not null) WildName.Validate(fromInstance, "instance");
@@ -20,6 +20,7 @@ public sealed partial class OperationCatalog
         if (options.Strategy != AppRestoreOptions.BlueGreen)
             throw new InvalidInputException("UnknownStrategy", $"Restore strategy '{WildName.Show(options.Strategy)}' is not supported; use '{AppRestoreOptions.BlueGreen}'.");
         if (stepTimeout is { } t) options = options with { Timeout = t };
+        await engine.PreflightRestoreAsync(Selector(instance), app, "restore_app", fromInstance, false, ct).ConfigureAwait(false);
         return manager.Start(instance, "restore_app", app, "apps/" + app, async ctx =>
         {
             var result = await engine.RestoreAppAsync(Selector(instance), app, options, ctx.Observer, ctx.Cancellation).ConfigureAwait(false);
@@ -29,9 +30,10 @@ public sealed partial class OperationCatalog
     }
 
     /// <summary><c>restore_switch</c>. Result: its RestoreSwitchResult.</summary>
-    public OperationRecord SwitchRestore(string instance, string app, TimeSpan? stepTimeout = null)
+    public async Task<OperationRecord> SwitchRestoreAsync(string instance, string app, TimeSpan? stepTimeout = null, CancellationToken ct = default)
     {
         WildName.Validate(app, "app");
+        await engine.PreflightRestoreAsync(Selector(instance), app, "restore_switch", null, false, ct).ConfigureAwait(false);
         var options = stepTimeout is { } t ? new RestoreStepOptions { Timeout = t } : new RestoreStepOptions();
         return manager.Start(instance, "restore_switch", app, "apps/" + app, async ctx =>
         {
@@ -42,9 +44,10 @@ public sealed partial class OperationCatalog
     }
 
     /// <summary><c>restore_cleanup</c>. Result: its RestoreCleanupResult.</summary>
-    public OperationRecord CleanupRestore(string instance, string app, bool discardRestore, TimeSpan? stepTimeout = null)
+    public async Task<OperationRecord> CleanupRestoreAsync(string instance, string app, bool discardRestore, TimeSpan? stepTimeout = null, CancellationToken ct = default)
     {
         WildName.Validate(app, "app");
+        await engine.PreflightRestoreAsync(Selector(instance), app, "restore_cleanup", null, discardRestore, ct).ConfigureAwait(false);
         var options = new RestoreStepOptions { DiscardRestore = discardRestore };
         if (stepTimeout is { } t) options = options with { Timeout = t };
         return manager.Start(instance, "restore_cleanup", app, "apps/" + app, async ctx =>
