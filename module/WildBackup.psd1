@@ -18,6 +18,7 @@
         'Restore-WildCluster'
         'Get-WildBackup'
         'Test-WildBackup'
+        'Test-WildBackupDestination'
         'Get-WildOperation'
         'Wait-WildOperation'
         'Stop-WildOperation'

@@ -65,6 +65,10 @@ public static class Routes
             return Accepted(ops.RestoreCluster(Name(instance, "instance"), body.FromInstance, RequestBodies.Timeout(body.TimeoutSeconds)));
         }).WithSummary("Restore the cluster level (202 + operation id)");
 
+        instance.MapGet("/destination", async (string instance, WildBackupEngine engine, ApiOptions o, CancellationToken ct) =>
+            Results.Json(await engine.CheckDestinationAsync(Sel(o, Name(instance, "instance")), ct), OperationResults.Json))
+            .WithSummary("Check the backup storage: reachable, writable, free space, round trip");
+
         // Operations
         instance.MapGet("/operations", (string instance, OperationManager m) => Results.Json(m.List(Name(instance, "instance")), OperationRecord.Json))
             .WithSummary("Operations of the last 24 h, newest first");

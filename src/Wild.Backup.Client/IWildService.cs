@@ -45,6 +45,9 @@ public interface IWildService : IAsyncDisposable
     Task<IReadOnlyList<WildApp>> GetAppsAsync(string instance, CancellationToken ct);
     Task<IReadOnlyList<BackupInfo>> GetBackupsAsync(string instance, string? fromInstance, CancellationToken ct);
 
+    /// <summary>Reachable, writable, free space, round trip of the instance's backup storage (never throws for its problems).</summary>
+    Task<Core.Storage.DestinationCheckResult> CheckDestinationAsync(string instance, CancellationToken ct);
+
     /// <summary>Starts an operation; the record it returns is pending.</summary>
     Task<OperationRecord> StartAsync(OperationRequest request, CancellationToken ct);
 

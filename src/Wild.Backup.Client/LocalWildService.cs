@@ -38,6 +38,8 @@ public sealed class LocalWildService : IWildService
     public Task<IReadOnlyList<WildApp>> GetAppsAsync(string instance, CancellationToken ct) => Task.FromResult(Engine.GetApps(For(instance)));
     public Task<IReadOnlyList<BackupInfo>> GetBackupsAsync(string instance, string? fromInstance, CancellationToken ct) => Engine.GetBackupsAsync(For(instance), fromInstance, ct);
 
+    public Task<Core.Storage.DestinationCheckResult> CheckDestinationAsync(string instance, CancellationToken ct) => Engine.CheckDestinationAsync(For(instance), ct);
+
     public async Task<OperationRecord> StartAsync(OperationRequest request, CancellationToken ct) => request switch
     {
         BackupAppsRequest { Apps: [var one] } r => await _catalog.BackupAppAsync(r.Instance, one, r.StepTimeout, ct).ConfigureAwait(false),

@@ -61,6 +61,9 @@ public sealed class RemoteWildService : IWildService
     public async Task<IReadOnlyList<BackupInfo>> GetBackupsAsync(string instance, string? fromInstance, CancellationToken ct) =>
         await GetAsync<List<BackupInfo>>($"{I(instance)}/backups" + (fromInstance is null ? "" : "?fromInstance=" + Uri.EscapeDataString(fromInstance)), ct).ConfigureAwait(false);
 
+    public async Task<Core.Storage.DestinationCheckResult> CheckDestinationAsync(string instance, CancellationToken ct) =>
+        await GetAsync<Core.Storage.DestinationCheckResult>($"{I(instance)}/destination", ct).ConfigureAwait(false);
+
     public async Task<OperationRecord> StartAsync(OperationRequest request, CancellationToken ct)
     {
         var timeout = request.StepTimeout is { } t ? (int?)Math.Max(1, (int)t.TotalSeconds) : null;
