@@ -118,6 +118,7 @@ public sealed partial class LonghornDataPlane
             known.Operation.Cancel();
             await known.Operation.WaitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
         }
+        if (Faults.DeleteErrorFor(volumeName) is { } injected) throw new IOException(injected);
         var result = await target.Writer.DeleteBackupAsync(volumeName, backupName, ct).ConfigureAwait(false);
         _backups.TryRemove(backupName, out _);
         if (_volumes.TryGetValue(volumeName, out var volume) && volume.Status.LastBackup == backupName)
@@ -188,6 +189,7 @@ public sealed partial class LonghornDataPlane
         NewlyUploadDataSize = cfg.NewlyUploadedDataSize.ToString(CultureInfo.InvariantCulture),
         ReUploadedDataSize = cfg.ReUploadedDataSize.ToString(CultureInfo.InvariantCulture),
         BackupTargetName = target.Name,
+        BlockSize = cfg.BlockSize,
     };
 
     private async Task RunBackupAsync(BackupHandle handle, SimVolume volume, SimBackupTarget target)
@@ -254,10 +256,9 @@ public sealed partial class LonghornDataPlane
 
     private async Task InjectBackupFaultsAsync(string volumeName, CancellationToken ct)
     {
-        if (!Faults.AppliesTo(volumeName)) return;
         // A hang lasts while the knob is on, until cancelled, or until the backup's timeout.
-        while (Faults.HangBackups && Faults.AppliesTo(volumeName)) await Task.Delay(HangPoll, Options.Time, ct).ConfigureAwait(false);
-        if (Faults.BackupError is { } message) throw new IOException(message);
+        while (Faults.HangsBackupsOf(volumeName)) await Task.Delay(HangPoll, Options.Time, ct).ConfigureAwait(false);
+        if (Faults.BackupErrorFor(volumeName) is { } message) throw new IOException(message);
     }
 
     private static string Describe(Exception ex) =>
