@@ -99,6 +99,16 @@ internal sealed class VolumeController(LonghornContext lh) : LonghornController(
         {
             if (fromBackup.Length > 0)
             {
+                // checkAndInitVolumeRestore: the volume is marked as needing a restore before the engine starts one.
+                if (volume.Bool("status", "restoreRequired") != true)
+                {
+                    var init = volume.Obj("status")?.CloneObject() ?? new JsonObject();
+                    init["ownerID"] = Lh.NodeName;
+                    init["state"] = "creating";
+                    init["restoreRequired"] = true;
+                    init["restoreInitiated"] = true;
+                    volume = WriteStatus(LonghornKube.Volumes, volume, init);
+                }
                 var op = await Lh.Plane.StartRestoreAsync(new RestoreRequest
                 {
                     VolumeName = key.Name,

@@ -10,15 +10,29 @@ namespace Wild.Backup.Simulator.Tests.Longhorn.Support;
 /// A simulated cluster with Longhorn, its typed client (from a kubeconfig file, as the product loads one) and
 /// GenericClients for the Longhorn kinds. One per test class (xunit class fixture), disposed with it.
 /// </summary>
-public class LonghornCluster : IAsyncLifetime
+public class LonghornCluster : IAsyncLifetime, IAsyncDisposable
 {
     public const string Ns = "longhorn-system";
-    public static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
+    private readonly LonghornOptions _options;
     private SimulatedCluster? _cluster;
     private Kubernetes? _client;
 
-    protected virtual LonghornOptions LonghornOptions => new() { PollInterval = TimeSpan.FromSeconds(2) };
+    public LonghornCluster()
+        : this(new LonghornOptions { PollInterval = TimeSpan.FromSeconds(2) })
+    {
+    }
+
+    private LonghornCluster(LonghornOptions options) => _options = options;
+
+    /// <summary>A cluster of its own (e.g. a second cluster over the same backup target), for <c>await using</c>.</summary>
+    public static async Task<LonghornCluster> StartAsync(LonghornOptions options)
+    {
+        var cluster = new LonghornCluster(options);
+        await cluster.InitializeAsync();
+        return cluster;
+    }
 
     public SimulatedCluster Cluster => _cluster ?? throw new InvalidOperationException("not started");
     public Kubernetes Client => _client ?? throw new InvalidOperationException("not started");
@@ -37,7 +51,7 @@ public class LonghornCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var options = SharedCluster.FastOptions();
-        options.Longhorn = LonghornOptions;
+        options.Longhorn = _options;
         _cluster = await SimulatedCluster.StartAsync(options);
         _client = Clients.FromKubeconfigFile(_cluster);
     }
@@ -47,6 +61,8 @@ public class LonghornCluster : IAsyncLifetime
         _client?.Dispose();
         if (_cluster is not null) await _cluster.DisposeAsync();
     }
+
+    async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
 
     /// <summary>A unique name for one test's objects.</summary>
     public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
