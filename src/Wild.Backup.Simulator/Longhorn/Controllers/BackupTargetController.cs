@@ -126,6 +126,10 @@ internal sealed class BackupTargetController : LonghornController
         {
             inStore = await Lh.Plane.ListBackupVolumesAsync(targetName, ct).ConfigureAwait(false);
         }
+        catch (NotFoundException)
+        {
+            return; // a fresh target: no backupstore/ yet, so no backup volumes
+        }
         catch (WildBackupException e)
         {
             // Never act on a failed listing: the cluster's objects stay as they are until a listing succeeds.

@@ -40,6 +40,10 @@ internal sealed class BackupVolumeController(LonghornContext lh) : LonghornContr
             backups = await Lh.Plane.ListBackupsAsync(targetName, volumeName, ct).ConfigureAwait(false);
             info = (await Lh.Plane.ListBackupVolumesAsync(targetName, ct).ConfigureAwait(false)).FirstOrDefault(v => v.Spec.VolumeName == volumeName);
         }
+        catch (NotFoundException)
+        {
+            return; // its first backup has not written volume.cfg yet; the backup's completion asks for a sync
+        }
         catch (WildBackupException e)
         {
             Log.LogWarning("syncing backup volume {Volume} from {Target} failed: {Error}", volumeName, targetName, e.Message);
