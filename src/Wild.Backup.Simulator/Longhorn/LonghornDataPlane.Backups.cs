@@ -139,23 +139,34 @@ public sealed partial class LonghornDataPlane
         return [.. volumes.Select(v => new BackupVolumeInfo(
             new BackupVolumeSpec { BackupTargetName = target.Name, VolumeName = v.Name },
             v.Config is { } c
-                ? new BackupVolumeStatus
-                {
-                    Size = c.Size.ToString(CultureInfo.InvariantCulture),
-                    Labels = c.Labels,
-                    CreatedAt = c.CreatedTime,
-                    LastBackupName = c.LastBackupName,
-                    LastBackupAt = c.LastBackupAt,
-                    // backupstore fillVolumeInfo: BlockCount × the default block size.
-                    DataStored = (c.BlockCount * BackupParameters.DefaultBlockSize).ToString(CultureInfo.InvariantCulture),
-                    Messages = new Dictionary<string, string>(),
-                    BackingImageName = c.BackingImageName,
-                    BackingImageChecksum = c.BackingImageChecksum,
-                    StorageClassName = c.StorageClassName,
-                    LastSyncedAt = now,
-                }
+                ? BackupVolumeStatusFrom(c, now)
                 : new BackupVolumeStatus { Messages = new Dictionary<string, string> { ["error"] = v.Error ?? "" }, LastSyncedAt = now }))];
     }
+
+    /// <summary>One backup volume's entry (its volume.cfg); NotFoundException when the store has no such volume.</summary>
+    public async Task<BackupVolumeInfo> GetBackupVolumeAsync(string targetName, string volumeName, CancellationToken ct)
+    {
+        ThrowIfDisposed();
+        var target = _targets.Get(targetName);
+        var cfg = await target.Reader.ReadVolumeConfigAsync(volumeName, ct).ConfigureAwait(false);
+        return new BackupVolumeInfo(new BackupVolumeSpec { BackupTargetName = target.Name, VolumeName = volumeName }, BackupVolumeStatusFrom(cfg, Now()));
+    }
+
+    private static BackupVolumeStatus BackupVolumeStatusFrom(VolumeConfig c, string now) => new()
+    {
+        Size = c.Size.ToString(CultureInfo.InvariantCulture),
+        Labels = c.Labels,
+        CreatedAt = c.CreatedTime,
+        LastBackupName = c.LastBackupName,
+        LastBackupAt = c.LastBackupAt,
+        // backupstore fillVolumeInfo: BlockCount × the default block size.
+        DataStored = (c.BlockCount * BackupParameters.DefaultBlockSize).ToString(CultureInfo.InvariantCulture),
+        Messages = new Dictionary<string, string>(),
+        BackingImageName = c.BackingImageName,
+        BackingImageChecksum = c.BackingImageChecksum,
+        StorageClassName = c.StorageClassName,
+        LastSyncedAt = now,
+    };
 
     /// <summary>Backup sync from the store: the completed backups of a backup volume with the status Longhorn gives them.
     /// Unfinished cfgs are not listed (Longhorn's InspectBackup refuses them).</summary>

@@ -67,6 +67,7 @@ internal sealed class BackupController(LonghornContext lh) : LonghornController(
             EnsureBackupVolume(targetName, volumeName);
             try
             {
+                if (Get(LonghornKube.Volumes, volumeName) is { } volume) Lh.SyncVolumeSpec(volume, Lh.Plane.GetVolume(volumeName));
                 handle = await Lh.Plane.StartBackupAsync(new BackupRequest
                 {
                     BackupName = key.Name,

@@ -34,11 +34,11 @@ internal sealed class BackupVolumeController(LonghornContext lh) : LonghornContr
         if (synced is { } s && !(requested >= s)) return;
 
         IReadOnlyList<Longhorn.Api.BackupStatus> backups;
-        Longhorn.Api.BackupVolumeInfo? info;
+        Longhorn.Api.BackupVolumeInfo info;
         try
         {
             backups = await Lh.Plane.ListBackupsAsync(targetName, volumeName, ct).ConfigureAwait(false);
-            info = (await Lh.Plane.ListBackupVolumesAsync(targetName, ct).ConfigureAwait(false)).FirstOrDefault(v => v.Spec.VolumeName == volumeName);
+            info = await Lh.Plane.GetBackupVolumeAsync(targetName, volumeName, ct).ConfigureAwait(false);
         }
         catch (NotFoundException)
         {
@@ -63,7 +63,6 @@ internal sealed class BackupVolumeController(LonghornContext lh) : LonghornContr
                 Log.LogWarning("creating Backup {Backup} found in {Target} failed: {Error}", backup.BackupName(), targetName, e.Message);
             }
         }
-        if (info is null) return;
         var status = JsonSerializer.SerializeToNode(info.Status, JsonTools.Options)!.AsObject();
         status["ownerID"] = Lh.NodeName;
         status["lastSyncedAt"] = Now;

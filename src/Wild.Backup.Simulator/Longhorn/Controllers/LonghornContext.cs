@@ -1,4 +1,7 @@
+using System.Text.Json.Nodes;
 using Wild.Backup.Simulator.Cluster;
+using Wild.Backup.Simulator.Json;
+using Wild.Backup.Simulator.Longhorn.Api;
 using Wild.Backup.Simulator.Longhorn.Kube;
 using Wild.Backup.Simulator.Longhorn.Targets;
 
@@ -19,4 +22,15 @@ internal sealed class LonghornContext(ClusterRuntime runtime, LonghornDataPlane 
 
     /// <summary>The node Longhorn's controllers run on (<c>status.ownerID</c>).</summary>
     public string NodeName => nodeName;
+
+    /// <summary>Hands the live-changeable fields of a Volume object (target, compression) to its data plane volume.</summary>
+    public VolumeInfo SyncVolumeSpec(JsonObject volume, VolumeInfo info)
+    {
+        if (volume.Str("spec", "backupTargetName") is { Length: > 0 } target && volume.Str("spec", "backupCompressionMethod") is { Length: > 0 } method
+            && (target, method) != (info.Spec.BackupTargetName, info.Spec.BackupCompressionMethod))
+        {
+            return plane.UpdateVolume(info.Name, target, method);
+        }
+        return info;
+    }
 }

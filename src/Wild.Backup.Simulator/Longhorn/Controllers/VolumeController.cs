@@ -82,6 +82,7 @@ internal sealed class VolumeController(LonghornContext lh) : LonghornController(
             if (await CreateAsync(key, volume, ct).ConfigureAwait(false) is not { } created) return;
             info = created;
         }
+        info = Lh.SyncVolumeSpec(volume, info);
         _restores.TryGetValue(name, out var restore);
         var usage = VolumeUsage.Of(Rt, name);
         volume = WriteStatus(LonghornKube.Volumes, volume, Status(volume, info, restore?.Status, usage));

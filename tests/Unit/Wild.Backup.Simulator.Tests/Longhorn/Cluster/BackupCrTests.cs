@@ -13,25 +13,13 @@ public sealed class BackupCrTests(LonghornCluster lh) : IClassFixture<LonghornCl
 {
     private const int MiB = 1024 * 1024;
 
-    private static byte[] Random(int length, int seed)
-    {
-        var b = new byte[length];
-        new Random(seed).NextBytes(b);
-        return b;
-    }
-
-    private string VolumeDir(string volume) => Path.Combine(lh.Longhorn.TargetDirectory, BlockStorePaths.VolumeDirectory(volume));
-
-    private string[] BlockFiles(string volume) =>
-        Directory.Exists(Path.Combine(VolumeDir(volume), "blocks")) ? Directory.GetFiles(Path.Combine(VolumeDir(volume), "blocks"), "*.blk", SearchOption.AllDirectories) : [];
-
     [Fact]
     public async Task A_backup_completes_with_longhorn_status_and_writes_a_block_store_that_debian_lz4_reads()
     {
         await using var ns = await TestNamespace.CreateAsync(lh.Client);
         var volume = await lh.CreateClaimAsync(ns, "gitea-data", "64Mi");
-        await lh.Longhorn.WriteAsync(ns, "gitea-data", 0, Random(3 * MiB, 1), default);
-        await lh.Longhorn.WriteAsync(ns, "gitea-data", 20 * MiB + 5, Random(1000, 2), default);
+        await lh.Longhorn.WriteAsync(ns, "gitea-data", 0, RandomBytes(3 * MiB, 1), default);
+        await lh.Longhorn.WriteAsync(ns, "gitea-data", 20 * MiB + 5, RandomBytes(1000, 2), default);
 
         var snapshotName = Unique("snap");
         var snapshot = await lh.SnapshotAsync(volume, snapshotName, new Dictionary<string, string> { ["wildbackup.io/run"] = "r1" });
@@ -70,10 +58,10 @@ public sealed class BackupCrTests(LonghornCluster lh) : IClassFixture<LonghornCl
         Assert.NotNull(s.LastSyncedAt);
 
         // The block store on disk: volume.cfg, the backup cfg, three blocks whose sizes add up to newlyUploadDataSize.
-        Assert.True(File.Exists(Path.Combine(VolumeDir(volume), "volume.cfg")));
-        Assert.True(File.Exists(Path.Combine(VolumeDir(volume), "backups", $"backup_{name}.cfg")));
-        var blocks = BlockFiles(volume);
-        Assert.Equal(3, blocks.Length);
+        Assert.True(File.Exists(Path.Combine(lh.StoreVolumeDirectory(volume), "volume.cfg")));
+        Assert.True(File.Exists(Path.Combine(lh.StoreVolumeDirectory(volume), "backups", $"backup_{name}.cfg")));
+        var blocks = lh.BlockFiles(volume);
+        Assert.Equal(3, blocks.Count);
         Assert.Equal(blocks.Sum(b => new FileInfo(b).Length).ToString(CultureInfo.InvariantCulture), s.NewlyUploadDataSize);
         foreach (var blk in blocks)
         {
@@ -91,15 +79,15 @@ public sealed class BackupCrTests(LonghornCluster lh) : IClassFixture<LonghornCl
     {
         await using var ns = await TestNamespace.CreateAsync(lh.Client);
         var volume = await lh.CreateClaimAsync(ns, "app", "32Mi");
-        for (var i = 0; i < 4; i++) await lh.Longhorn.WriteAsync(ns, "app", i * 4L * MiB, Random(2 * MiB, 10 + i), default);
+        for (var i = 0; i < 4; i++) await lh.Longhorn.WriteAsync(ns, "app", i * 4L * MiB, RandomBytes(2 * MiB, 10 + i), default);
         var first = await lh.BackupAsync(volume, Unique("backup"));
-        var before = BlockFiles(volume).ToHashSet();
+        var before = lh.BlockFiles(volume).ToHashSet();
 
-        await lh.Longhorn.WriteAsync(ns, "app", 8L * MiB + 4096, Random(4096, 99), default);
+        await lh.Longhorn.WriteAsync(ns, "app", 8L * MiB + 4096, RandomBytes(4096, 99), default);
         var secondName = Unique("backup");
         var second = await lh.BackupAsync(volume, secondName);
 
-        var added = Assert.Single(BlockFiles(volume).Except(before));
+        var added = Assert.Single(lh.BlockFiles(volume).Except(before));
         Assert.Equal(new FileInfo(added).Length.ToString(CultureInfo.InvariantCulture), second.Status!.NewlyUploadDataSize);
         Assert.Equal(first.Status!.Size, second.Status.Size); // every backup is a complete map
         var (_, sha) = await ReferenceTools.DecodeAndHashAsync("lz4", added);
@@ -129,7 +117,7 @@ public sealed class BackupCrTests(LonghornCluster lh) : IClassFixture<LonghornCl
             Spec = new LhVolume.SpecT { Size = (16 * MiB).ToString(CultureInfo.InvariantCulture), BackupCompressionMethod = "gzip" },
         }, Ns);
         await Eventually.WaitAsync(() => lh.Volumes.ReadNamespacedAsync<LhVolume>(Ns, volume), v => v.Status?.State == "detached", "created", Wait);
-        await lh.Longhorn.DataPlane.WriteAsync(volume, 0, Random(2 * MiB, 5), default);
+        await lh.Longhorn.DataPlane.WriteAsync(volume, 0, RandomBytes(2 * MiB, 5), default);
         await lh.BackupAsync(volume, Unique("backup"));
 
         var snapshot = Unique("snap");
@@ -141,7 +129,7 @@ public sealed class BackupCrTests(LonghornCluster lh) : IClassFixture<LonghornCl
         Assert.Equal("gzip", done.Status.CompressionMethod);
         Assert.Equal("0", done.Status.NewlyUploadDataSize);
         Assert.NotEqual("0", done.Status.ReUploadedDataSize);
-        var blk = Assert.Single(BlockFiles(volume));
+        var blk = Assert.Single(lh.BlockFiles(volume));
         var (length, sha) = await ReferenceTools.DecodeAndHashAsync("gzip", blk);
         Assert.Equal((2 * MiB, Path.GetFileNameWithoutExtension(blk)), (length, sha));
         await lh.Volumes.DeleteNamespacedAsync<LhVolume>(Ns, volume);
@@ -152,7 +140,7 @@ public sealed class BackupCrTests(LonghornCluster lh) : IClassFixture<LonghornCl
     {
         await using var ns = await TestNamespace.CreateAsync(lh.Client);
         var volume = await lh.CreateClaimAsync(ns, "watched", "16Mi");
-        await lh.Longhorn.WriteAsync(ns, "watched", 0, Random(6 * MiB, 3), default);
+        await lh.Longhorn.WriteAsync(ns, "watched", 0, RandomBytes(6 * MiB, 3), default);
         var snapshot = Unique("snap");
         await lh.SnapshotAsync(volume, snapshot);
         var name = Unique("backup");

@@ -11,19 +11,7 @@ public sealed class BackupDeletionTests(LonghornCluster lh) : IClassFixture<Long
 {
     private const int MiB = 1024 * 1024;
 
-    private static byte[] Random(int length, int seed)
-    {
-        var b = new byte[length];
-        new Random(seed).NextBytes(b);
-        return b;
-    }
-
-    private string VolumeDir(string volume) => Path.Combine(lh.Longhorn.TargetDirectory, BlockStorePaths.VolumeDirectory(volume));
-
-    private string Cfg(string volume, string backup) => Path.Combine(VolumeDir(volume), "backups", $"backup_{backup}.cfg");
-
-    private HashSet<string> BlockFiles(string volume) =>
-        [.. Directory.GetFiles(Path.Combine(VolumeDir(volume), "blocks"), "*.blk", SearchOption.AllDirectories).Select(Path.GetFileName).OfType<string>()];
+    private HashSet<string> BlockFiles(string volume) => [.. lh.BlockFiles(volume).Select(Path.GetFileName).OfType<string>()];
 
     private async Task<bool> GoneAsync(string backup) =>
         (await lh.Backups.ListNamespacedAsync<LonghornList<LhBackup>>(Ns)).Items.All(b => b.Metadata.Name != backup);
@@ -32,10 +20,10 @@ public sealed class BackupDeletionTests(LonghornCluster lh) : IClassFixture<Long
     private async Task<(string Volume, string First, string Second)> TwoBackupsAsync(TestNamespace ns)
     {
         var volume = await lh.CreateClaimAsync(ns, "data", "16Mi");
-        for (var i = 0; i < 4; i++) await lh.Longhorn.WriteAsync(ns, "data", i * 2L * MiB, Random(2 * MiB, i), default);
+        for (var i = 0; i < 4; i++) await lh.Longhorn.WriteAsync(ns, "data", i * 2L * MiB, RandomBytes(2 * MiB, i), default);
         var first = Unique("backup");
         await lh.BackupAsync(volume, first);
-        await lh.Longhorn.WriteAsync(ns, "data", 2L * MiB, Random(2 * MiB, 50), default);
+        await lh.Longhorn.WriteAsync(ns, "data", 2L * MiB, RandomBytes(2 * MiB, 50), default);
         var second = Unique("backup");
         await lh.BackupAsync(volume, second);
         return (volume, first, second);
@@ -54,8 +42,8 @@ public sealed class BackupDeletionTests(LonghornCluster lh) : IClassFixture<Long
         await lh.Backups.DeleteNamespacedAsync<LhBackup>(Ns, first);
         await Eventually.WaitAsync(() => GoneAsync(first), "backup object gone", Wait);
 
-        Assert.False(File.Exists(Cfg(volume, first)));
-        Assert.True(File.Exists(Cfg(volume, second)));
+        Assert.False(File.Exists(lh.BackupCfgPath(volume, first)));
+        Assert.True(File.Exists(lh.BackupCfgPath(volume, second)));
         var left = BlockFiles(volume);
         Assert.Equal(4, left.Count);
         Assert.Single(blocks.Except(left));
@@ -66,15 +54,14 @@ public sealed class BackupDeletionTests(LonghornCluster lh) : IClassFixture<Long
         await lh.Backups.DeleteNamespacedAsync<LhBackup>(Ns, second);
         await Eventually.WaitAsync(() => GoneAsync(second), "second backup object gone", Wait);
         Assert.Empty(BlockFiles(volume));
-        Assert.True(File.Exists(Path.Combine(VolumeDir(volume), "volume.cfg"))); // the backup volume stays, as in Longhorn
+        Assert.True(File.Exists(Path.Combine(lh.StoreVolumeDirectory(volume), "volume.cfg"))); // the backup volume stays, as in Longhorn
     }
 
     [Fact]
     public async Task A_failed_store_deletion_shows_as_error_keeps_the_finalizer_and_the_data_and_is_retried()
     {
         await using var ns = await TestNamespace.CreateAsync(lh.Client);
-        var volume = await lh.CreateClaimAsync(ns, "data", "8Mi");
-        await lh.Longhorn.WriteAsync(ns, "data", 0, Random(MiB, 7), default);
+        var volume = await lh.ClaimWithDataAsync(ns, "data", "8Mi", MiB, seed: 7);
         var name = Unique("backup");
         await lh.BackupAsync(volume, name);
         lh.Longhorn.Faults.ForVolume(volume).DeleteError = "input/output error";
@@ -85,22 +72,21 @@ public sealed class BackupDeletionTests(LonghornCluster lh) : IClassFixture<Long
             Assert.NotNull(failed.Metadata.DeletionTimestamp);
             Assert.Contains("longhorn.io", failed.Metadata.Finalizers);
             Assert.Equal($"Failed to delete the backup {lh.Longhorn.BackupTargetUrl}?backup={name}&volume={volume} in the backupstore, err input/output error", failed.Status!.Messages!["error"]);
-            Assert.True(File.Exists(Cfg(volume, name)));
+            Assert.True(File.Exists(lh.BackupCfgPath(volume, name)));
         }
         finally
         {
             lh.Longhorn.Faults.ForVolume(volume).DeleteError = null;
         }
         await Eventually.WaitAsync(() => GoneAsync(name), "deleted on a later attempt", Wait);
-        Assert.False(File.Exists(Cfg(volume, name)));
+        Assert.False(File.Exists(lh.BackupCfgPath(volume, name)));
     }
 
     [Fact]
     public async Task Deleting_a_backup_while_the_target_is_unavailable_leaves_the_data_and_the_backup_comes_back_with_the_target()
     {
         await using var ns = await TestNamespace.CreateAsync(lh.Client);
-        var volume = await lh.CreateClaimAsync(ns, "data", "8Mi");
-        await lh.Longhorn.WriteAsync(ns, "data", 0, Random(MiB, 8), default);
+        var volume = await lh.ClaimWithDataAsync(ns, "data", "8Mi", MiB, seed: 8);
         var name = Unique("backup");
         var original = await lh.BackupAsync(volume, name);
 
@@ -110,7 +96,7 @@ public sealed class BackupDeletionTests(LonghornCluster lh) : IClassFixture<Long
             await lh.WaitTargetAsync(t => t.Status?.Available == false, "target unavailable");
             await lh.Backups.DeleteNamespacedAsync<LhBackup>(Ns, name);
             await Eventually.WaitAsync(() => GoneAsync(name), "object gone", Wait);
-            Assert.True(File.Exists(Cfg(volume, name))); // Longhorn only deletes store data through an available target
+            Assert.True(File.Exists(lh.BackupCfgPath(volume, name))); // Longhorn only deletes store data through an available target
         }
         finally
         {
@@ -131,15 +117,14 @@ public sealed class BackupDeletionTests(LonghornCluster lh) : IClassFixture<Long
     public async Task Deleting_the_claim_and_its_volume_keeps_the_backups()
     {
         await using var ns = await TestNamespace.CreateAsync(lh.Client);
-        var volume = await lh.CreateClaimAsync(ns, "data", "8Mi");
-        await lh.Longhorn.WriteAsync(ns, "data", 0, Random(MiB, 9), default);
+        var volume = await lh.ClaimWithDataAsync(ns, "data", "8Mi", MiB, seed: 9);
         var name = Unique("backup");
         await lh.BackupAsync(volume, name);
 
         await lh.Client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync("data", ns);
         await Eventually.WaitAsync(async () => (await lh.Volumes.ListNamespacedAsync<LonghornList<LhVolume>>(Ns)).Items.All(v => v.Metadata.Name != volume), "volume deleted", Wait);
         Assert.Equal("Completed", (await lh.Backups.ReadNamespacedAsync<LhBackup>(Ns, name)).Status!.State);
-        Assert.True(File.Exists(Cfg(volume, name)));
+        Assert.True(File.Exists(lh.BackupCfgPath(volume, name)));
         Assert.Single((await lh.BackupVolumes.ListNamespacedAsync<LonghornList<LhBackupVolume>>(Ns, labelSelector: $"backup-volume={volume}")).Items);
     }
 }

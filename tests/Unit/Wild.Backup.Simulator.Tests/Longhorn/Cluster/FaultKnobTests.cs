@@ -21,17 +21,9 @@ public sealed class FaultKnobTests(FaultKnobTests.Fixture lh) : IClassFixture<Fa
 
     private const int MiB = 1024 * 1024;
 
-    private static byte[] Random(int length, int seed)
-    {
-        var b = new byte[length];
-        new Random(seed).NextBytes(b);
-        return b;
-    }
-
     private async Task<(string Volume, string Snapshot)> SnapshotWithDataAsync(TestNamespace ns, int blocks = 2)
     {
-        var volume = await lh.CreateClaimAsync(ns, "data", "16Mi");
-        await lh.Longhorn.WriteAsync(ns, "data", 0, Random(blocks * 2 * MiB, blocks), default);
+        var volume = await lh.ClaimWithDataAsync(ns, "data", "16Mi", blocks * 2 * MiB, seed: blocks);
         var snapshot = Unique("snap");
         await lh.SnapshotAsync(volume, snapshot);
         return (volume, snapshot);
@@ -94,7 +86,7 @@ public sealed class FaultKnobTests(FaultKnobTests.Fixture lh) : IClassFixture<Fa
     }
 
     [Fact]
-    public async Task A_target_url_the_simulator_does_not_serve_is_unavailable_with_a_mount_error()
+    public async Task Target_urls_map_to_the_served_share_or_a_directory_inside_it_and_others_are_unavailable()
     {
         var name = Unique("elsewhere");
         await lh.BackupTargets.CreateNamespacedAsync(new LhBackupTarget
@@ -113,6 +105,25 @@ public sealed class FaultKnobTests(FaultKnobTests.Fixture lh) : IClassFixture<Fa
         }, Ns));
         Assert.Contains("url ftp://nas/backups with the unsupported protocol ftp", refused.Message);
         await lh.BackupTargets.DeleteNamespacedAsync<LhBackupTarget>(Ns, name);
+
+        // A directory inside the served share is a target of its own (what a second cluster sharing a NAS uses).
+        Directory.CreateDirectory(Path.Combine(lh.Longhorn.TargetDirectory, "cluster-b"));
+        var inside = Unique("inside");
+        await lh.BackupTargets.CreateNamespacedAsync(new LhBackupTarget
+        {
+            Metadata = new V1ObjectMeta { Name = inside },
+            Spec = new LhBackupTarget.SpecT { BackupTargetUrl = lh.Longhorn.BackupTargetUrl + "/cluster-b", PollInterval = "2s" },
+        }, Ns);
+        await lh.WaitTargetAsync(t => t.Status?.Available == true, "subdirectory target available", inside);
+        await using var ns = await TestNamespace.CreateAsync(lh.Client);
+        var volume = await lh.CreateClaimAsync(ns, "data", "4Mi");
+        await lh.Volumes.PatchNamespacedAsync<LhVolume>(new V1Patch($$$"""{"spec":{"backupTargetName":"{{{inside}}}"}}""", V1Patch.PatchType.MergePatch), Ns, volume);
+        await lh.Longhorn.WriteAsync(ns, "data", 0, new byte[] { 5 }, default);
+        var backup = await lh.BackupAsync(volume, Unique("backup"));
+        Assert.Equal(inside, backup.Metadata.Labels["backup-target"]);
+        Assert.StartsWith(lh.Longhorn.BackupTargetUrl + "/cluster-b?backup=", backup.Status!.Url);
+        Assert.True(Directory.Exists(Path.Combine(lh.Longhorn.TargetDirectory, "cluster-b", BlockStorePaths.VolumeDirectory(volume))));
+        await lh.Backups.DeleteNamespacedAsync<LhBackup>(Ns, backup.Metadata.Name);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Models;
+using Wild.Backup.Core.Longhorn.BlockStore;
 using Wild.Backup.Simulator.Cluster;
 using Wild.Backup.Simulator.Longhorn;
 using Wild.Backup.Simulator.Tests.Support;
@@ -66,6 +67,34 @@ public class LonghornCluster : IAsyncLifetime, IAsyncDisposable
 
     /// <summary>A unique name for one test's objects.</summary>
     public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>Pseudo-random bytes from <paramref name="seed"/> (they barely compress, so block sizes stay near 2 MiB).</summary>
+    public static byte[] RandomBytes(int length, int seed)
+    {
+        var b = new byte[length];
+        new Random(seed).NextBytes(b);
+        return b;
+    }
+
+    /// <summary>Where a volume's backups are in the default target's directory (<c>backupstore/volumes/xx/yy/&lt;volume&gt;</c>).</summary>
+    public string StoreVolumeDirectory(string volume) => Path.Combine(Longhorn.TargetDirectory, BlockStorePaths.VolumeDirectory(volume));
+
+    public string BackupCfgPath(string volume, string backup) => Path.Combine(Longhorn.TargetDirectory, BlockStorePaths.BackupConfig(volume, backup));
+
+    /// <summary>Every .blk of a volume in the default target (none when it has no blocks directory yet).</summary>
+    public IReadOnlyList<string> BlockFiles(string volume)
+    {
+        var dir = Path.Combine(Longhorn.TargetDirectory, BlockStorePaths.BlocksDirectory(volume));
+        return Directory.Exists(dir) ? Directory.GetFiles(dir, "*.blk", SearchOption.AllDirectories) : [];
+    }
+
+    /// <summary>A bound claim whose volume holds <paramref name="bytes"/> random bytes from offset 0; returns the volume.</summary>
+    public async Task<string> ClaimWithDataAsync(string ns, string claim, string size, int bytes, int seed)
+    {
+        var volume = await CreateClaimAsync(ns, claim, size);
+        await Longhorn.WriteAsync(ns, claim, 0, RandomBytes(bytes, seed), default);
+        return volume;
+    }
 
     /// <summary>Creates a claim of StorageClass longhorn, waits until it is Bound, and returns its Longhorn volume's name.</summary>
     public async Task<string> CreateClaimAsync(string ns, string name, string size = "64Mi")
