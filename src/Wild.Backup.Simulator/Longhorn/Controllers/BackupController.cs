@@ -148,7 +148,7 @@ internal sealed class BackupController(LonghornContext lh) : LonghornController(
                 EnqueueAfter(key, TimeSpan.FromSeconds(1));
                 return;
             }
-            if (!await DeletedFromStoreAsync(key, backup, volumeName, targetName).ConfigureAwait(false)) return;
+            if (!await DeletedFromStoreAsync(key, backup, volumeName, targetName, ct).ConfigureAwait(false)) return;
         }
         else if (_running.TryGetValue(name, out var handle))
         {
@@ -167,7 +167,7 @@ internal sealed class BackupController(LonghornContext lh) : LonghornController(
     /// Runs the store deletion in the background (state Deleting) and reports true once it has succeeded. A failure puts
     /// the Backup in Error with Longhorn's message and schedules another attempt with a growing pause.
     /// </summary>
-    private async Task<bool> DeletedFromStoreAsync(ObjectRef key, JsonObject backup, string volumeName, string targetName)
+    private async Task<bool> DeletedFromStoreAsync(ObjectRef key, JsonObject backup, string volumeName, string targetName, CancellationToken ct)
     {
         var name = key.Name;
         if (_deletions.TryGetValue(name, out var running))
@@ -204,7 +204,7 @@ internal sealed class BackupController(LonghornContext lh) : LonghornController(
             EnqueueAfter(key, backoff.RetryAt - Rt.Now);
             return false;
         }
-        var ct = CancellationToken.None; // the data plane's own shutdown stops it with the cluster
+        // Runs in the background like longhorn-manager's deletion goroutine; it stops with the controller.
         var task = Task.Run(() => Lh.Plane.DeleteBackupAsync(name, volumeName, targetName, ct), ct);
         _deletions[name] = task;
         _ = task.ContinueWith(_ => Enqueue(key), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);

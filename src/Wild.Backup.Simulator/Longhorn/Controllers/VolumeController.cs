@@ -24,7 +24,7 @@ namespace Wild.Backup.Simulator.Longhorn.Controllers;
 /// Deleting the Volume removes its data (after a running restore is cancelled) before the finalizer goes.
 /// Fault annotations on a Volume (<see cref="FaultAnnotations"/>) turn its backup knobs.
 /// </summary>
-internal sealed class VolumeController(LonghornContext lh) : LonghornController(lh, "longhorn-volume")
+internal sealed partial class VolumeController(LonghornContext lh) : LonghornController(lh, "longhorn-volume")
 {
     private static readonly TimeSpan Retry = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, LonghornOperation<RestoreStatus>> _restores = new(StringComparer.Ordinal);
@@ -173,123 +173,6 @@ internal sealed class VolumeController(LonghornContext lh) : LonghornController(
         _restores.TryRemove(key.Name, out _);
         _annotations.TryRemove(key.Name, out _);
         RemoveLonghornFinalizer(LonghornKube.Volumes, key.Name);
-    }
-
-    private JsonObject Status(JsonObject volume, VolumeInfo info, RestoreStatus? restore, VolumeUsage usage)
-    {
-        var status = JsonSerializer.SerializeToNode(info.Status, JsonTools.Options)!.AsObject();
-        var old = volume.Obj("status");
-        status["ownerID"] = Lh.NodeName;
-        var restoring = info.Status.RestoreRequired && restore is { IsFinal: false };
-        var node = "";
-        if (restoring)
-        {
-            node = Lh.NodeName;
-        }
-        else if (info.Status.Robustness != VolumeStates.Faulted)
-        {
-            var pod = usage.AttachingPods.FirstOrDefault();
-            node = pod.Str("spec", "nodeName") ?? "";
-            status["state"] = pod is null ? VolumeStates.Detached : VolumeStates.Attached;
-            status["robustness"] = pod is null ? VolumeStates.Unknown : VolumeStates.Healthy;
-        }
-        status["currentNodeID"] = node;
-        status["frontendDisabled"] = restoring;
-        status["expansionRequired"] = false;
-        status["kubernetesStatus"] = KubernetesStatus(old?.Obj("kubernetesStatus"), usage);
-        var conditions = SetCondition(old?["conditions"], "Scheduled", "True", "", "");
-        if ((volume.Str("spec", "fromBackup") ?? "").Length > 0)
-        {
-            conditions = restore switch
-            {
-                { IsFinal: false } => SetCondition(conditions, "Restore", "True", "RestoreInProgress", ""),
-                { State: RestoreStatus.States.Error } r => SetCondition(conditions, "Restore", "False", "RestoreFailure", r.Error ?? ""),
-                _ => SetCondition(conditions, "Restore", "False", "", ""),
-            };
-        }
-        status["conditions"] = conditions;
-        return status;
-    }
-
-    private JsonObject KubernetesStatus(JsonObject? old, VolumeUsage usage)
-    {
-        var pvcName = usage.Pvc.Str("metadata", "name") ?? "";
-        var oldPvc = old.Str("pvcName") ?? "";
-        return new JsonObject
-        {
-            ["pvName"] = usage.Pv.Str("metadata", "name") ?? "",
-            ["pvStatus"] = usage.Pv.Str("status", "phase") ?? "",
-            ["namespace"] = usage.Pvc.Str("metadata", "namespace") ?? (usage.Pv is null ? "" : old.Str("namespace") ?? ""),
-            ["pvcName"] = pvcName,
-            ["lastPVCRefAt"] = pvcName.Length > 0 ? "" : oldPvc.Length > 0 ? Now : old.Str("lastPVCRefAt") ?? "",
-            ["lastPodRefAt"] = usage.Pods.Count > 0 ? "" : old.Str("lastPodRefAt") ?? "",
-            ["workloadsStatus"] = new JsonArray([.. usage.Pods.Select(p => (JsonNode)new JsonObject
-            {
-                ["podName"] = p.Str("metadata", "name"),
-                ["podStatus"] = p.Str("status", "phase") ?? "",
-                ["workloadName"] = Owners.Controller(p)?.Name ?? "",
-                ["workloadType"] = Owners.Controller(p)?.Kind ?? "",
-            })]),
-        };
-    }
-
-    /// <summary>Keeps the volume's Engine (<c>&lt;volume&gt;-e-0</c>) with its state and restore progress.</summary>
-    private void SyncEngine(JsonObject volume, VolumeInfo info, RestoreStatus? restore)
-    {
-        var name = volume.Str("metadata", "name")!;
-        var engineName = LonghornKube.EngineName(name);
-        var engine = Get(LonghornKube.Engines, engineName);
-        if (engine is null)
-        {
-            var backupName = (volume.Str("spec", "fromBackup") ?? "") is { Length: > 0 } url ? Core.Longhorn.BlockStore.BackupUrl.Decode(url).BackupName ?? "" : "";
-            try
-            {
-                engine = Create(LonghornKube.Engines, new JsonObject
-                {
-                    ["kind"] = "Engine",
-                    ["metadata"] = new JsonObject
-                    {
-                        ["name"] = engineName,
-                        ["labels"] = new JsonObject { [LonghornKube.LabelVolume] = name },
-                        ["ownerReferences"] = new JsonArray(new JsonObject
-                        {
-                            ["apiVersion"] = LonghornKube.ApiVersion, ["kind"] = "Volume", ["name"] = name,
-                            ["uid"] = volume.Str("metadata", "uid"), ["controller"] = true, ["blockOwnerDeletion"] = true,
-                        }),
-                    },
-                    ["spec"] = new JsonObject
-                    {
-                        ["volumeName"] = name,
-                        ["volumeSize"] = volume.Str("spec", "size"),
-                        ["dataEngine"] = volume.Str("spec", "dataEngine") ?? "v1",
-                        ["frontend"] = volume.Str("spec", "frontend") ?? "blockdev",
-                        ["requestedBackupRestore"] = backupName,
-                        ["backupVolume"] = volume.Str("metadata", "labels", LonghornKube.LabelBackupVolume) ?? "",
-                    },
-                });
-            }
-            catch (KubeApiException e) when (e.Code == 409)
-            {
-                return;
-            }
-        }
-        var attached = volume.Str("status", "state") == VolumeStates.Attached;
-        var status = new JsonObject
-        {
-            ["ownerID"] = Lh.NodeName,
-            ["currentState"] = attached ? "running" : "stopped",
-            ["currentSize"] = info.SizeBytes.ToString(CultureInfo.InvariantCulture),
-            ["lastRestoredBackup"] = restore?.LastRestored ?? "",
-        };
-        if (restore is not null)
-        {
-            var perReplica = new JsonObject();
-            var replicas = (int)(volume.Long("spec", "numberOfReplicas") ?? 1);
-            for (var i = 0; i < replicas; i++)
-                perReplica[$"tcp://10.42.{i + 1}.10:10010"] = JsonSerializer.SerializeToNode(restore, JsonTools.Options);
-            status["restoreStatus"] = perReplica;
-        }
-        WriteStatus(LonghornKube.Engines, engine, status);
     }
 
     /// <summary>Turns the volume's knobs from its fault annotations when they change (removing one clears its knob).</summary>

@@ -72,6 +72,7 @@ public sealed class BackupCrTests(LonghornCluster lh) : IClassFixture<LonghornCl
 
         var vol = await Eventually.WaitAsync(() => lh.Volumes.ReadNamespacedAsync<LhVolume>(Ns, volume), v => v.Status?.LastBackup == name, "volume lastBackup", Wait);
         Assert.NotEqual("", vol.Status!.LastBackupAt);
+        Assert.Equal(3L * 2 * MiB, vol.Status.ActualSize); // the tracks that hold data
     }
 
     [Fact]
