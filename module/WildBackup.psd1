@@ -22,6 +22,7 @@
         'Get-WildRestore'
         'Get-WildBackup'
         'Test-WildBackup'
+        'Test-WildBackupDestination'
         'Get-WildOperation'
         'Wait-WildOperation'
         'Stop-WildOperation'

@@ -12,7 +12,9 @@ public static class BenchmarkRegistry
 {
     public static readonly SortedDictionary<string, IBenchmark> All = new(StringComparer.Ordinal)
     {
+        ["api-load"] = new Api.ApiLoadBenchmark(),
         ["config-backup"] = new ConfigBackup.ConfigBackupBenchmark(),
+        ["sse-fanout"] = new Api.SseFanoutBenchmark(),
         ["nfs"] = new Nfs.NfsThroughputBenchmark(),
     };
 }

@@ -66,6 +66,9 @@ public static class Routes
         }).WithSummary("Restore the cluster level (202 + operation id)");
 
         RestoreRoutes.Map(instance);
+        instance.MapGet("/destination", async (string instance, WildBackupEngine engine, ApiOptions o, CancellationToken ct) =>
+            Results.Json(await engine.CheckDestinationAsync(Sel(o, Name(instance, "instance")), ct), OperationResults.Json))
+            .WithSummary("Check the backup storage: reachable, writable, free space, round trip");
 
         // Operations
         instance.MapGet("/operations", (string instance, OperationManager m) => Results.Json(m.List(Name(instance, "instance")), OperationRecord.Json))

@@ -50,6 +50,8 @@ public interface IWildService : IAsyncDisposable
 
     /// <summary>An app's blue-green restore state, its namespaces' health and its last restore operation.</summary>
     Task<Core.Restores.AppRestoreStatus> GetRestoreStatusAsync(string instance, string app, CancellationToken ct);
+    /// <summary>Reachable, writable, free space, round trip of the instance's backup storage (never throws for its problems).</summary>
+    Task<Core.Storage.DestinationCheckResult> CheckDestinationAsync(string instance, CancellationToken ct);
 
     /// <summary>Starts an operation; the record it returns is pending.</summary>
     Task<OperationRecord> StartAsync(OperationRequest request, CancellationToken ct);

@@ -39,6 +39,8 @@ public sealed class LocalWildService : IWildService
     public Task<IReadOnlyList<BackupInfo>> GetBackupsAsync(string instance, string? fromInstance, CancellationToken ct) => Engine.GetBackupsAsync(For(instance), fromInstance, ct);
     public Task<Core.Restores.AppRestoreStatus> GetRestoreStatusAsync(string instance, string app, CancellationToken ct) => _catalog.GetRestoreStatusAsync(instance, app, ct);
 
+    public Task<Core.Storage.DestinationCheckResult> CheckDestinationAsync(string instance, CancellationToken ct) => Engine.CheckDestinationAsync(For(instance), ct);
+
     public async Task<OperationRecord> StartAsync(OperationRequest request, CancellationToken ct) => request switch
     {
         BackupAppsRequest { Apps: [var one] } r => await _catalog.BackupAppAsync(r.Instance, one, r.StepTimeout, ct).ConfigureAwait(false),

@@ -63,6 +63,8 @@ public sealed class RemoteWildService : IWildService
 
     public async Task<Core.Restores.AppRestoreStatus> GetRestoreStatusAsync(string instance, string app, CancellationToken ct) =>
         await GetAsync<Core.Restores.AppRestoreStatus>($"{I(instance)}/apps/{Uri.EscapeDataString(WildName.Validate(app, "app"))}/restore/status", ct).ConfigureAwait(false);
+    public async Task<Core.Storage.DestinationCheckResult> CheckDestinationAsync(string instance, CancellationToken ct) =>
+        await GetAsync<Core.Storage.DestinationCheckResult>($"{I(instance)}/destination", ct).ConfigureAwait(false);
 
     public async Task<OperationRecord> StartAsync(OperationRequest request, CancellationToken ct)
     {

@@ -350,6 +350,35 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
         if (space.FreeBytes < need) throw new NoSpaceException(need, $"{space.FreeBytes} bytes free at {scope.Destination}");
     }
 
+    /// <summary>
+    /// What a person runs first when something is wrong: is the instance's backup storage reachable, writable (a probe
+    /// file written, made durable, read back, deleted), how much space is free, how long a round trip takes. Never throws
+    /// for a storage problem: the result says what failed, step by step (a hang becomes an "unreachable" problem).
+    /// </summary>
+    public async Task<DestinationCheckResult> CheckDestinationAsync(InstanceSelector selector, CancellationToken ct)
+    {
+        try
+        {
+            return await Guarded(ct, t => CheckDestinationCoreAsync(selector, t)).ConfigureAwait(false);
+        }
+        catch (StorageUnreachableException ex)
+        {
+            // A call that hung past its deadline: the check itself could not finish; report it as what it is.
+            return new DestinationCheckResult
+            {
+                Location = DescribeDestination(selector),
+                Problems = [new DestinationProblem(DestinationCheckStep.Reach, ex.Kind, ex.ErrorId, ex.Message, ex.Detail)],
+            };
+        }
+    }
+
+    private async Task<DestinationCheckResult> CheckDestinationCoreAsync(InstanceSelector selector, CancellationToken ct)
+    {
+        await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
+        var result = await DestinationCheck.RunAsync(scope.Store, ct).ConfigureAwait(false);
+        return result with { Location = scope.Destination };
+    }
+
     // ----- reading backups -----
 
     /// <summary>The latest backup of every app and of the cluster found on the destination (of <paramref name="fromInstance"/> when given).</summary>

@@ -1,8 +1,6 @@
 // Host for running the simulated cluster by hand. See docs/TESTING.md.
 using Microsoft.Extensions.Logging;
-using Wild.Backup.Simulator.Cluster;
 using Wild.Backup.Simulator.Hosting;
-using Wild.Backup.Simulator.Security;
 
 HostArguments arguments;
 try
@@ -24,14 +22,6 @@ if (arguments.ShowHelp)
 using var loggerFactory = LoggerFactory.Create(b => b
     .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
     .SetMinimumLevel(arguments.Verbose ? LogLevel.Information : LogLevel.Warning));
-var options = new SimulatedClusterOptions
-{
-    Port = arguments.Port,
-    UseHttps = !arguments.Http,
-    LoggerFactory = loggerFactory,
-    LogRequests = arguments.Verbose,
-};
-
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -44,23 +34,28 @@ using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Creat
     stop.Cancel();
 });
 
-await using var cluster = await SimulatedCluster.StartAsync(options, stop.Token);
-cluster.WriteKubeconfig(arguments.KubeconfigPath, arguments.UseToken ? KubeconfigCredential.Token : KubeconfigCredential.ClientCertificate);
-Console.WriteLine($"Simulated cluster \"{options.ClusterName}\" (Kubernetes {options.KubernetesVersion}, Talos {options.TalosVersion}) is running at {cluster.BaseUri}");
-Console.WriteLine($"Kubeconfig: {arguments.KubeconfigPath}");
-Console.WriteLine();
-Console.WriteLine("Use it with:");
-Console.WriteLine($"  export KUBECONFIG={arguments.KubeconfigPath}");
-Console.WriteLine("  kubectl get nodes");
-Console.WriteLine("  Import-Module WildBackup   # then the cmdlets read the same kubeconfig");
-Console.WriteLine();
-Console.WriteLine("Press Ctrl-C to stop.");
+SimulatorHost host;
 try
 {
-    await Task.Delay(Timeout.Infinite, stop.Token);
+    host = await SimulatorHost.StartAsync(arguments, loggerFactory, stop.Token);
 }
-catch (OperationCanceledException)
+catch (Exception e) when (e is InvalidOperationException or IOException or ArgumentException or Wild.Backup.Simulator.Nfs.GaneshaStartException or Wild.Backup.Core.Errors.WildBackupException)
 {
+    Console.Error.WriteLine($"wild-simulator: cannot start: {e.Message}");
+    return 1;
 }
-Console.WriteLine("Stopping…");
+await using (host)
+{
+    foreach (var line in host.Describe()) Console.WriteLine(line);
+    Console.WriteLine();
+    Console.WriteLine("Press Ctrl-C to stop.");
+    try
+    {
+        await Task.Delay(Timeout.Infinite, stop.Token);
+    }
+    catch (OperationCanceledException)
+    {
+    }
+    Console.WriteLine("Stopping…");
+}
 return 0;

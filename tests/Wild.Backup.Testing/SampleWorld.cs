@@ -15,19 +15,33 @@ public sealed class SampleWorld : IDisposable
     {
         DataDir = _temp.Combine("data");
         Destination = _temp.Combine("nas");
+        DestinationUri = Destination;
         Directory.CreateDirectory(Destination);
         (InstancePath, Secrets) = SampleInstance.Write(DataDir, instance, seed);
         Instance = instance;
     }
 
     public string DataDir { get; }
-    public string Destination { get; }
+
+    /// <summary>The destination as this machine sees it: the directory tests read and write directly
+    /// (for an NFS destination, the directory the server exports).</summary>
+    public string Destination { get; private set; }
+
+    /// <summary>The destination as the engine is given it: the same path, or an nfs:// URL serving it.</summary>
+    public string DestinationUri { get; private set; }
+
+    /// <summary>Backs up to <paramref name="uri"/> (e.g. nfs://127.0.0.1:2049/export/t-1), which serves <paramref name="localView"/>.</summary>
+    public void UseDestination(string uri, string localView)
+    {
+        DestinationUri = uri;
+        Destination = localView;
+    }
     public string Instance { get; }
     public string InstancePath { get; }
     public IReadOnlyList<string> Secrets { get; }
     public string Root => _temp.Path;
 
-    public InstanceSelector Selector => new(DataDir, Instance, Destination);
+    public InstanceSelector Selector => new(DataDir, Instance, DestinationUri);
 
     public string BackupDir(string relative) => Path.Combine(Destination, Instance, "backups", relative);
 

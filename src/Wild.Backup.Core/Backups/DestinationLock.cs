@@ -29,6 +29,10 @@ public sealed class DestinationLock : IAsyncDisposable
 {
     public static readonly TimeSpan DefaultStaleAfter = TimeSpan.FromMinutes(10);
 
+    /// <summary>The locks this process holds right now. A lock naming this process that is not among them was left by a
+    /// run that ended without removing it (storage went away at the end): stale at once.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> HeldHere = new(StringComparer.Ordinal);
+
     private readonly IBackupStore _store;
     private readonly string _path;
     private readonly string _tempPrefix;
@@ -67,11 +71,13 @@ public sealed class DestinationLock : IAsyncDisposable
         var l = new DestinationLock(store, address.LockPath, address.LockTempPrefix, owner, stale);
         for (var attempt = 0; attempt < 3; attempt++)
         {
+            HeldHere[owner.Id] = 0;
             if (await l.TryCreateAsync(ct).ConfigureAwait(false))
             {
                 l._refresher = l.RefreshLoopAsync();
                 return l;
             }
+            HeldHere.TryRemove(owner.Id, out _);
             var holder = await ReadAsync(store, address.LockPath, ct).ConfigureAwait(false);
             if (holder is null) continue; // released meanwhile
             if (!IsStale(holder.Value.Owner, holder.Value.Modified, stale))
@@ -146,6 +152,7 @@ public sealed class DestinationLock : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        HeldHere.TryRemove(_owner.Id, out _);
         _refreshStop.Cancel();
         if (_refresher is not null) await _refresher.ConfigureAwait(false);
         _refreshStop.Dispose();
@@ -196,7 +203,7 @@ public sealed class DestinationLock : IAsyncDisposable
 
     private static bool IsAlive(LockOwner owner)
     {
-        if (owner.Pid == Environment.ProcessId) return true;
+        if (owner.Pid == Environment.ProcessId) return HeldHere.ContainsKey(owner.Id);
         try
         {
             using var p = Process.GetProcessById(owner.Pid);

@@ -17,8 +17,9 @@ public sealed record HubEvent(long Id, string Type, OperationRecord Operation, O
     /// <summary>Events that must reach every subscriber: terminal states, outputs and warnings.</summary>
     internal bool MustDeliver => IsTerminal || Type is "operation:created" or "operation:output" || Detail?.Kind == OperationEventKind.Warning;
 
-    /// <summary>Progress of the same operation and target: a newer one makes an older, undelivered one pointless.</summary>
-    internal string? CoalesceKey => MustDeliver || Detail?.Kind == OperationEventKind.Verbose ? null : Operation.Id + "|" + Detail?.Target;
+    /// <summary>Progress of the same operation, target and milestone (bytes moving inside "Exporting data"): a newer one
+    /// makes an older, undelivered one pointless. A change of milestone is never merged away.</summary>
+    internal string? CoalesceKey => MustDeliver || Detail?.Kind == OperationEventKind.Verbose ? null : Operation.Id + "|" + Detail?.Target + "|" + Detail?.Milestone;
 
     public static string TypeFor(OperationStatus status) => status switch
     {
@@ -78,7 +79,7 @@ public sealed class OperationEventHub
                 sub.Resumed = after + 1 >= oldestKept && after <= _lastId;
                 for (var id = Math.Max(after + 1, oldestKept); id <= _lastId; id++)
                 {
-                    if (_recent[id % _recent.Length] is { } e && e.Id == id) sub.Offer(e);
+                    if (_recent[id % _recent.Length] is { } e && e.Id == id) sub.Offer(e, replay: true);
                 }
             }
             _subscribers = [.. _subscribers, sub];
@@ -120,7 +121,8 @@ public sealed class OperationEventHub
         /// <summary>Events dropped or merged because this subscriber was slow.</summary>
         public long Coalesced { get; private set; }
 
-        internal void Offer(HubEvent e)
+        /// <param name="replay">History asked for on subscribing: queued in full (within capacity), not coalesced.</param>
+        internal void Offer(HubEvent e, bool replay = false)
         {
             if (!_filter(e)) return;
             TaskCompletionSource? wake;
@@ -128,7 +130,7 @@ public sealed class OperationEventHub
             {
                 if (_closed) return;
                 // Only a subscriber with a backlog loses intermediate progress; one that keeps up sees every milestone.
-                if (e.CoalesceKey is { } key && _queue.Count >= _coalesceAbove && _pending.Remove(key, out var stale))
+                if (!replay && e.CoalesceKey is { } key && _queue.Count >= _coalesceAbove && _pending.Remove(key, out var stale))
                 {
                     // Newer state of the same target: the older, undelivered one goes; the new one queues at the end,
                     // so ids stay increasing (resuming after an id must mean "everything before it was seen").

@@ -277,7 +277,7 @@ public sealed class OperationManager : IAsyncDisposable
                 {
                     if (running.Task is null || running.Cancellation.IsCancellationRequested) continue;
                     var idle = Stopwatch.GetElapsedTime(running.LastProgress);
-                    if (idle > running.StepTimeout)
+                    if (idle > StepLimit(running.StepTimeout, running.StepBytes))
                     {
                         running.TimedOutStep = running.Record.Message;
                         running.Cancellation.Cancel();
@@ -299,6 +299,14 @@ public sealed class OperationManager : IAsyncDisposable
         {
         }
     }
+
+    /// <summary>
+    /// How long a step may go without progress: the step timeout, plus one minute per GiB of the bytes the step moves
+    /// (its last progress event's total). Moving bytes reset the clock anyway; this is for steps that report rarely, such
+    /// as Longhorn preparing or restoring a large volume.
+    /// </summary>
+    public static TimeSpan StepLimit(TimeSpan stepTimeout, long? stepBytes) =>
+        stepTimeout + TimeSpan.FromMinutes(Math.Max(0, stepBytes ?? 0) / (double)(1L << 30));
 
     private static string CancelRequestPath(WildInstance instance, string id) => Path.Combine(instance.OperationsPath, OperationIds.Validate(id) + ".cancel");
 
@@ -323,6 +331,8 @@ public sealed class OperationManager : IAsyncDisposable
         public CancellationTokenSource Cancellation { get; } = new();
         public Task? Task { get; set; }
         public long LastProgress { get; set; } = Stopwatch.GetTimestamp();
+        /// <summary>Total bytes of the current step, when it reports them (extends its silence limit).</summary>
+        public long? StepBytes { get; set; }
         public DateTime LastSaved { get; set; }
         public string? TimedOutStep { get; set; }
         public bool CancelRequested { get; set; }
@@ -334,6 +344,7 @@ public sealed class OperationManager : IAsyncDisposable
         public void OnEvent(OperationEvent e)
         {
             running.LastProgress = Stopwatch.GetTimestamp();
+            if (e.Kind == OperationEventKind.Progress) running.StepBytes = e.BytesTotal;
             var record = running.Record;
             var milestoneChanged = false;
             if (e.Kind == OperationEventKind.Progress && progressOf(e) is var (percent, message))

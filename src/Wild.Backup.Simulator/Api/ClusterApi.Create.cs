@@ -75,7 +75,14 @@ internal sealed partial class ClusterApi
         {
             type.Strategy.PrepareForCreate(obj, ctx);
         }
+        var review = new Extensibility.AdmissionReview
+        {
+            Operation = Extensibility.AdmissionOperation.Create, Resource = type.GroupResource, Namespace = type.Namespaced ? ns : null,
+            Name = name, Object = obj, DryRun = options.DryRun,
+        };
+        rt.Admission.Run(Extensibility.AdmissionPhase.Mutating, review);
         Validate(type, obj, null, null, ctx);
+        rt.Admission.Run(Extensibility.AdmissionPhase.Validating, review);
         if (rt.Store.Get(type.GroupResource, new ObjectKey(key, name)) is not null)
         {
             throw Errors.AlreadyExists(type.Group, type.Plural, name);

@@ -195,7 +195,16 @@ internal sealed partial class ClusterApi
             {
                 result.Ensure("metadata")["generation"] = (current.Long("metadata", "generation") ?? 0) + 1;
             }
+            var review = subresource is null
+                ? new Extensibility.AdmissionReview
+                {
+                    Operation = Extensibility.AdmissionOperation.Update, Resource = type.GroupResource, Namespace = type.Namespaced ? key.Namespace : null,
+                    Name = name, Object = result, OldObject = current, DryRun = options.DryRun,
+                }
+                : null;
+            if (review is not null) rt.Admission.Run(Extensibility.AdmissionPhase.Mutating, review);
             if (subresource is not "binding" and not "finalize") Validate(type, result, current, subresource, ctx);
+            if (review is not null) rt.Admission.Run(Extensibility.AdmissionPhase.Validating, review);
 
             if (current.Str("metadata", "deletionTimestamp") is not null)
             {

@@ -47,6 +47,9 @@ internal sealed class ClusterRuntime
 
     public ProvisionerRegistry Provisioners { get; } = new();
 
+    /// <summary>Admission webhooks registered by extensions.</summary>
+    public Extensibility.AdmissionChain Admission { get; } = new();
+
     public ILoggerFactory LoggerFactory { get; }
 
     public TimeProvider Time { get; } = TimeProvider.System;

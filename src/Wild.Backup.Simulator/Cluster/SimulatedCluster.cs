@@ -29,6 +29,8 @@ public sealed class SimulatedCluster : IAsyncDisposable
     private readonly ClusterPki? pki;
     private readonly CancellationTokenSource stopping = new();
     private readonly ControllerManager controllers;
+    private readonly List<IClusterExtension> extensions;
+    private readonly Longhorn.LonghornExtension? longhorn;
     private ApiHttpServer? server;
     private int disposed;
 
@@ -39,6 +41,8 @@ public sealed class SimulatedCluster : IAsyncDisposable
         BearerToken = options.BearerToken ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
         runtime = new ClusterRuntime(options, pki?.CaPem ?? "");
         controllers = new ControllerManager(runtime);
+        longhorn = options.Longhorn is { } lh ? new Longhorn.LonghornExtension(lh) : null;
+        extensions = [.. longhorn is null ? [] : new IClusterExtension[] { longhorn }, .. options.Extensions];
     }
 
     public SimulatedClusterOptions Options { get; }
@@ -54,6 +58,10 @@ public sealed class SimulatedCluster : IAsyncDisposable
 
     /// <summary>The API server in-process (same semantics as HTTP, no network).</summary>
     public IClusterApi Api => runtime.Api;
+
+    /// <summary>Longhorn on this cluster (write and read volume data, fault knobs); only with <see cref="SimulatedClusterOptions.Longhorn"/>.</summary>
+    public Longhorn.LonghornSimulator Longhorn =>
+        longhorn?.Simulator ?? throw new InvalidOperationException("This cluster runs without Longhorn; set SimulatedClusterOptions.Longhorn.");
 
     /// <summary>Records Events about objects (as a component would).</summary>
     public IEventRecorder Events => runtime.Events;
@@ -82,7 +90,7 @@ public sealed class SimulatedCluster : IAsyncDisposable
         controllers.Start(ControllerManager.Create(runtime), stopping.Token);
 
         var log = runtime.LoggerFactory.CreateLogger("Wild.Backup.Simulator.Extensions");
-        foreach (var extension in Options.Extensions)
+        foreach (var extension in extensions)
         {
             var context = new ClusterExtensionContext(runtime, runtime.LoggerFactory.CreateLogger("Wild.Backup.Simulator.Extensions." + extension.Name));
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping.Token);
@@ -149,6 +157,7 @@ public sealed class SimulatedCluster : IAsyncDisposable
         runtime.Store.CompleteAll();
         if (server is not null) await server.DisposeAsync().ConfigureAwait(false);
         await controllers.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        foreach (var extension in extensions.OfType<IAsyncDisposable>()) await extension.DisposeAsync().ConfigureAwait(false);
         pki?.Dispose();
         stopping.Dispose();
     }

@@ -62,6 +62,12 @@ public sealed class SimulatedClusterOptions
     /// <summary>Provisioners to register at start (replace the defaults with the same name).</summary>
     public IList<IVolumeProvisioner> Provisioners { get; set; } = new List<IVolumeProvisioner>();
 
+    /// <summary>
+    /// Longhorn on the cluster (its CRDs, webhooks, controllers and the driver.longhorn.io provisioner over the simulated
+    /// data plane); null: none (the default provisioner creates bare CSI volumes). The host turns it on by default.
+    /// </summary>
+    public Longhorn.LonghornOptions? Longhorn { get; set; }
+
     /// <summary>In-process extensions (e.g. the Longhorn simulator): CRDs and controllers.</summary>
     public IList<IClusterExtension> Extensions { get; set; } = new List<IClusterExtension>();
 

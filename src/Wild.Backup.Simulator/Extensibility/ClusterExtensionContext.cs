@@ -40,6 +40,9 @@ public sealed class ClusterExtensionContext
     /// <summary>Registers (or replaces, by name) a dynamic provisioner, e.g. for <c>driver.longhorn.io</c>.</summary>
     public void RegisterProvisioner(IVolumeProvisioner provisioner) => runtime.Provisioners.Register(provisioner);
 
+    /// <summary>Registers an admission webhook, called on every create and update of the resources it handles.</summary>
+    public void RegisterAdmissionWebhook(IAdmissionWebhook webhook) => runtime.Admission.Register(webhook);
+
     /// <summary>
     /// Creates a CustomResourceDefinition (apiextensions.k8s.io/v1 object; updated if it exists) and
     /// waits until it is Established and its resource is served.

@@ -17,6 +17,24 @@ internal sealed class HostArguments
 
     public bool ShowHelp { get; private set; }
 
+    /// <summary>Run Longhorn (CRDs, controllers, provisioner); on unless <c>--no-longhorn</c>.</summary>
+    public bool Longhorn { get; private set; } = true;
+
+    /// <summary>A plain directory for the backup target (no NFS server); null: a temporary one.</summary>
+    public string? BackupDirectory { get; private set; }
+
+    /// <summary>Serve this directory with NFS-Ganesha and make it the backup target.</summary>
+    public string? NfsExport { get; private set; }
+
+    /// <summary>NFS port for Ganesha (0: a free one).</summary>
+    public int NfsPort { get; private set; }
+
+    /// <summary>Where Longhorn volume files go; null: a temporary directory.</summary>
+    public string? LonghornDataDirectory { get; private set; }
+
+    /// <summary>The default BackupTarget's poll interval.</summary>
+    public TimeSpan PollInterval { get; private set; } = TimeSpan.FromMinutes(5);
+
     public static string Usage =>
         """
         Usage: wild-simulator [options]
@@ -30,6 +48,15 @@ internal sealed class HostArguments
           --http              serve plain HTTP instead of HTTPS (implies --token)
           --verbose           log every request and controller warnings
           -h, --help          show this help
+
+        Longhorn (on by default):
+          --longhorn              run Longhorn: CRDs, webhooks, controllers, driver.longhorn.io (the default)
+          --no-longhorn           a bare Kubernetes cluster (claims get CSI volumes with nothing behind them)
+          --nfs-export DIR        serve DIR with NFS-Ganesha on 127.0.0.1 and make it the backup target (needs root)
+          --nfs-port N            Ganesha's NFS port (default: a free port)
+          --backup-dir DIR        a plain directory as the backup target, no NFS server (default: a temporary one)
+          --longhorn-data DIR     where volume files go (default: a temporary directory)
+          --poll-interval D       the backup target's poll interval, e.g. 30s or 5m0s (default: 5m0s, as Longhorn)
         """;
 
     /// <summary>Parses arguments; throws <see cref="ArgumentException"/> with a message for the user.</summary>
@@ -49,12 +76,7 @@ internal sealed class HostArguments
                     result.KubeconfigPath = Path.GetFullPath(Value());
                     break;
                 case "--port":
-                    var text = Value();
-                    if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
-                    {
-                        throw new ArgumentException($"--port: \"{text}\" is not a port number");
-                    }
-                    result.Port = port;
+                    result.Port = ParsePort("--port", Value());
                     break;
                 case "--token":
                     result.UseToken = true;
@@ -69,10 +91,47 @@ internal sealed class HostArguments
                 case "-h" or "--help":
                     result.ShowHelp = true;
                     break;
+                case "--longhorn":
+                    result.Longhorn = true;
+                    break;
+                case "--no-longhorn":
+                    result.Longhorn = false;
+                    break;
+                case "--nfs-export":
+                    result.NfsExport = Path.GetFullPath(Value());
+                    break;
+                case "--nfs-port":
+                    result.NfsPort = ParsePort("--nfs-port", Value());
+                    break;
+                case "--backup-dir":
+                    result.BackupDirectory = Path.GetFullPath(Value());
+                    break;
+                case "--longhorn-data":
+                    result.LonghornDataDirectory = Path.GetFullPath(Value());
+                    break;
+                case "--poll-interval":
+                    var interval = Value();
+                    if (!Simulator.Longhorn.Kube.GoDuration.TryParse(interval, out var d)) throw new ArgumentException($"--poll-interval: \"{interval}\" is not a duration (e.g. 30s, 5m0s)");
+                    result.PollInterval = d;
+                    break;
                 default:
                     throw new ArgumentException($"unknown option {args[i]}");
             }
         }
+        if (result.NfsExport is not null && result.BackupDirectory is not null)
+            throw new ArgumentException("--nfs-export and --backup-dir both name the backup target's directory; give one");
+        if (!result.Longhorn && (result.NfsExport ?? result.BackupDirectory ?? result.LonghornDataDirectory) is not null)
+            throw new ArgumentException("--no-longhorn cannot be combined with --nfs-export, --backup-dir or --longhorn-data");
+        if (result.NfsPort != 0 && result.NfsExport is null) throw new ArgumentException("--nfs-port needs --nfs-export");
         return result;
+    }
+
+    private static int ParsePort(string option, string text)
+    {
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
+        {
+            throw new ArgumentException($"{option}: \"{text}\" is not a port number");
+        }
+        return port;
     }
 }

@@ -118,6 +118,7 @@ public sealed partial class LonghornDataPlane
             known.Operation.Cancel();
             await known.Operation.WaitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
         }
+        if (Faults.DeleteErrorFor(volumeName) is { } injected) throw new IOException(injected);
         var result = await target.Writer.DeleteBackupAsync(volumeName, backupName, ct).ConfigureAwait(false);
         _backups.TryRemove(backupName, out _);
         if (_volumes.TryGetValue(volumeName, out var volume) && volume.Status.LastBackup == backupName)
@@ -138,23 +139,34 @@ public sealed partial class LonghornDataPlane
         return [.. volumes.Select(v => new BackupVolumeInfo(
             new BackupVolumeSpec { BackupTargetName = target.Name, VolumeName = v.Name },
             v.Config is { } c
-                ? new BackupVolumeStatus
-                {
-                    Size = c.Size.ToString(CultureInfo.InvariantCulture),
-                    Labels = c.Labels,
-                    CreatedAt = c.CreatedTime,
-                    LastBackupName = c.LastBackupName,
-                    LastBackupAt = c.LastBackupAt,
-                    // backupstore fillVolumeInfo: BlockCount × the default block size.
-                    DataStored = (c.BlockCount * BackupParameters.DefaultBlockSize).ToString(CultureInfo.InvariantCulture),
-                    Messages = new Dictionary<string, string>(),
-                    BackingImageName = c.BackingImageName,
-                    BackingImageChecksum = c.BackingImageChecksum,
-                    StorageClassName = c.StorageClassName,
-                    LastSyncedAt = now,
-                }
+                ? BackupVolumeStatusFrom(c, now)
                 : new BackupVolumeStatus { Messages = new Dictionary<string, string> { ["error"] = v.Error ?? "" }, LastSyncedAt = now }))];
     }
+
+    /// <summary>One backup volume's entry (its volume.cfg); NotFoundException when the store has no such volume.</summary>
+    public async Task<BackupVolumeInfo> GetBackupVolumeAsync(string targetName, string volumeName, CancellationToken ct)
+    {
+        ThrowIfDisposed();
+        var target = _targets.Get(targetName);
+        var cfg = await target.Reader.ReadVolumeConfigAsync(volumeName, ct).ConfigureAwait(false);
+        return new BackupVolumeInfo(new BackupVolumeSpec { BackupTargetName = target.Name, VolumeName = volumeName }, BackupVolumeStatusFrom(cfg, Now()));
+    }
+
+    private static BackupVolumeStatus BackupVolumeStatusFrom(VolumeConfig c, string now) => new()
+    {
+        Size = c.Size.ToString(CultureInfo.InvariantCulture),
+        Labels = c.Labels,
+        CreatedAt = c.CreatedTime,
+        LastBackupName = c.LastBackupName,
+        LastBackupAt = c.LastBackupAt,
+        // backupstore fillVolumeInfo: BlockCount × the default block size.
+        DataStored = (c.BlockCount * BackupParameters.DefaultBlockSize).ToString(CultureInfo.InvariantCulture),
+        Messages = new Dictionary<string, string>(),
+        BackingImageName = c.BackingImageName,
+        BackingImageChecksum = c.BackingImageChecksum,
+        StorageClassName = c.StorageClassName,
+        LastSyncedAt = now,
+    };
 
     /// <summary>Backup sync from the store: the completed backups of a backup volume with the status Longhorn gives them.
     /// Unfinished cfgs are not listed (Longhorn's InspectBackup refuses them).</summary>
@@ -188,6 +200,7 @@ public sealed partial class LonghornDataPlane
         NewlyUploadDataSize = cfg.NewlyUploadedDataSize.ToString(CultureInfo.InvariantCulture),
         ReUploadedDataSize = cfg.ReUploadedDataSize.ToString(CultureInfo.InvariantCulture),
         BackupTargetName = target.Name,
+        BlockSize = cfg.BlockSize,
     };
 
     private async Task RunBackupAsync(BackupHandle handle, SimVolume volume, SimBackupTarget target)
@@ -254,10 +267,9 @@ public sealed partial class LonghornDataPlane
 
     private async Task InjectBackupFaultsAsync(string volumeName, CancellationToken ct)
     {
-        if (!Faults.AppliesTo(volumeName)) return;
         // A hang lasts while the knob is on, until cancelled, or until the backup's timeout.
-        while (Faults.HangBackups && Faults.AppliesTo(volumeName)) await Task.Delay(HangPoll, Options.Time, ct).ConfigureAwait(false);
-        if (Faults.BackupError is { } message) throw new IOException(message);
+        while (Faults.HangsBackupsOf(volumeName)) await Task.Delay(HangPoll, Options.Time, ct).ConfigureAwait(false);
+        if (Faults.BackupErrorFor(volumeName) is { } message) throw new IOException(message);
     }
 
     private static string Describe(Exception ex) =>

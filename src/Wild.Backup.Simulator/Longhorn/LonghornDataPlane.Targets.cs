@@ -19,6 +19,17 @@ public sealed partial class LonghornDataPlane
         return new BackupTargetInfo(t.Name, new BackupTargetSpec { BackupTargetUrl = t.Url }, new BackupTargetStatus());
     }
 
+    /// <summary>BackupTarget deleted, or its URL can no longer be mapped to a directory: backups to it are refused from now on.</summary>
+    public bool RemoveBackupTarget(string name)
+    {
+        ThrowIfDisposed();
+        return _targets.Remove(name);
+    }
+
+    /// <summary>A target's URL and the local directory it maps to, or null when the target is unknown.</summary>
+    public (string Url, string Directory)? GetBackupTargetLocation(string name) =>
+        _targets.All.FirstOrDefault(t => t.Name == name) is { } t ? (t.Url, t.Directory) : null;
+
     /// <summary>BackupTarget sync: available when its location can be listed now; otherwise an Unavailable condition says why.</summary>
     public async Task<BackupTargetInfo> GetBackupTargetAsync(string name, CancellationToken ct)
     {

@@ -28,6 +28,17 @@ public sealed partial class LonghornDataPlane
 
     public VolumeInfo GetVolume(string name) => Describe(Volume(name));
 
+    /// <summary>Volume changed: the fields that may change on a live volume (<c>backupTargetName</c>,
+    /// <c>backupCompressionMethod</c>) take effect for its next backups.</summary>
+    public VolumeInfo UpdateVolume(string name, string backupTargetName, string backupCompressionMethod)
+    {
+        BlockStorePaths.RequireValidName(backupTargetName, "backup target");
+        var method = CompressionMethods.Require(backupCompressionMethod);
+        var volume = Volume(name);
+        volume.UpdateSpec(s => s with { BackupTargetName = backupTargetName, BackupCompressionMethod = method });
+        return Describe(volume);
+    }
+
     public IReadOnlyList<VolumeInfo> ListVolumes() => [.. _volumes.Values.OrderBy(v => v.Name, StringComparer.Ordinal).Select(Describe)];
 
     /// <summary>The volume's raw data file (the volume head), for comparing contents.</summary>

@@ -33,8 +33,7 @@ public sealed partial class LonghornDataPlane : IAsyncDisposable
         CompressionMethods.Require(options.BackupCompressionMethod);
         Options = options;
         Directory.CreateDirectory(VolumesRoot);
-        var throttle = new Throttle(() => Faults.ThroughputLimitBytesPerSecond, options.Time);
-        _targets = new BackupTargetRegistry(Faults, throttle, new BlockStoreWriterOptions { Locks = options.Locks with { Time = options.Time }, Time = options.Time });
+        _targets = new BackupTargetRegistry(Faults, options.Time, new BlockStoreWriterOptions { Locks = options.Locks with { Time = options.Time }, Time = options.Time });
     }
 
     public LonghornDataPlaneOptions Options { get; }

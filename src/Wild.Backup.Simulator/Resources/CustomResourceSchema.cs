@@ -144,12 +144,15 @@ internal static class CustomResourceSchema
                 if (schema.Str("pattern") is { } pattern && !Regex.IsMatch(s, pattern)) errors.Add(FieldError.Invalid(path, s, $"{path} in body should match '{pattern}'"));
                 break;
             case JsonValue v when kind == JsonValueKind.Number:
-                var d = v.GetValue<double>();
-                if (schema["minimum"] is { } min && d < min.GetValue<double>()) errors.Add(FieldError.InvalidRaw(path, JsonTools.Display(v), $"{path} in body should be greater than or equal to {JsonTools.Display(min)}"));
-                if (schema["maximum"] is { } max && d > max.GetValue<double>()) errors.Add(FieldError.InvalidRaw(path, JsonTools.Display(v), $"{path} in body should be less than or equal to {JsonTools.Display(max)}"));
+                // In-process callers may hand typed values (an int is not readable as a double): go through the JSON text.
+                var d = Number(v);
+                if (schema["minimum"] is { } min && d < Number(min)) errors.Add(FieldError.InvalidRaw(path, JsonTools.Display(v), $"{path} in body should be greater than or equal to {JsonTools.Display(min)}"));
+                if (schema["maximum"] is { } max && d > Number(max)) errors.Add(FieldError.InvalidRaw(path, JsonTools.Display(v), $"{path} in body should be less than or equal to {JsonTools.Display(max)}"));
                 break;
         }
     }
+
+    private static double Number(JsonNode n) => double.Parse(n.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
 
     private static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
 

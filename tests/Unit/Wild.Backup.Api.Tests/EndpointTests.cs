@@ -42,6 +42,16 @@ public sealed class EndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_destination_check_reports_a_writable_store_with_free_space()
+    {
+        var check = JsonNode.Parse(await _api.Http.GetStringAsync($"{I}/destination"))!;
+        Assert.True(check["ok"]!.GetValue<bool>());
+        Assert.True(check["writable"]!.GetValue<bool>());
+        Assert.True(check["freeBytes"]!.GetValue<long>() > 0);
+        Assert.Empty(check["problems"]!.AsArray());
+    }
+
+    [Fact]
     public async Task Several_apps_are_backed_up_as_one_operation_with_an_output_per_app()
     {
         var op = await _api.FinishedAsync(await _api.StartAsync($"{I}/apps/backup", new { apps = new[] { "gitea", "redis" } }));

@@ -42,5 +42,8 @@ public sealed record BackupStatus
     [JsonPropertyName("reUploadedDataSize")] public string ReUploadedDataSize { get; init; } = "";
     [JsonPropertyName("backupTargetName")] public string BackupTargetName { get; init; } = "";
 
+    /// <summary>The backup's block size (from its cfg's Parameters; not a status field: Backup <c>spec.backupBlockSize</c> carries it).</summary>
+    [JsonIgnore] public long BlockSize { get; init; }
+
     [JsonIgnore] public bool IsFinal => BackupStates.IsFinal(State);
 }

@@ -26,6 +26,7 @@ public static class LonghornCrds
         new("BackupVolume", "backupvolumes", BackupVolumeCrd.Yaml),
         new("BackupTarget", "backuptargets", BackupTargetCrd.Yaml),
         new("Setting", "settings", SettingCrd.Yaml),
+        new("Engine", "engines", EngineCrd.Yaml),
     ];
 
     /// <summary>All CRDs as one multi-document YAML stream (for <c>kubectl apply -f</c>).</summary>

@@ -8,11 +8,11 @@ namespace Wild.Backup.Simulator.Longhorn.Faults;
 /// target fails every call (and every read or write of an open file) with StorageUnreachableException; a throughput
 /// limit paces file reads and writes.
 /// </summary>
-internal sealed class FaultInjectingStore(IBackupStore inner, LonghornFaults faults, Throttle throttle, string targetUrl) : DelegatingStore(inner)
+internal sealed class FaultInjectingStore(IBackupStore inner, LonghornFaults faults, Throttle throttle, string targetName, string targetUrl) : DelegatingStore(inner)
 {
     internal void Check()
     {
-        if (faults.TargetUnavailable) throw new StorageUnreachableException($"backup target {targetUrl} is unavailable (simulated)");
+        if (faults.IsTargetUnavailable(targetName)) throw new StorageUnreachableException($"backup target {targetUrl} is unavailable (simulated)");
     }
 
     public override Task ProbeAsync(CancellationToken ct) { Check(); return base.ProbeAsync(ct); }

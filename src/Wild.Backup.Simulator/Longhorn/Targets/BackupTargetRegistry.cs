@@ -11,7 +11,7 @@ namespace Wild.Backup.Simulator.Longhorn.Targets;
 internal sealed record SimBackupTarget(string Name, string Url, string Directory, FaultInjectingStore Store, BlockStoreReader Reader, BlockStoreWriter Writer);
 
 /// <summary>The backup targets the simulator knows, by name and by URL.</summary>
-internal sealed class BackupTargetRegistry(LonghornFaults faults, Throttle throttle, BlockStoreWriterOptions writerOptions)
+internal sealed class BackupTargetRegistry(LonghornFaults faults, TimeProvider time, BlockStoreWriterOptions writerOptions)
 {
     private readonly ConcurrentDictionary<string, SimBackupTarget> _byName = new(StringComparer.Ordinal);
 
@@ -22,11 +22,15 @@ internal sealed class BackupTargetRegistry(LonghornFaults faults, Throttle throt
             throw new InvalidInputException("InvalidBackupTargetUrl", $"'{url}' is not a backup target URL (e.g. nfs://server:/export).");
         if (!Path.IsPathRooted(directory))
             throw new InvalidInputException("InvalidBackupTargetDirectory", $"The directory for backup target '{name}' must be an absolute path.");
-        var store = new FaultInjectingStore(new LocalDirectoryStore(directory), faults, throttle, url);
+        var throttle = new Throttle(() => faults.ThroughputFor(name), time);
+        var store = new FaultInjectingStore(new LocalDirectoryStore(directory), faults, throttle, name, url);
         var target = new SimBackupTarget(name, Normalize(url), Path.GetFullPath(directory), store, new BlockStoreReader(store), new BlockStoreWriter(store, writerOptions));
         _byName[name] = target;
         return target;
     }
+
+    /// <summary>Forgets a target (its BackupTarget was deleted or its URL cannot be served); false when unknown.</summary>
+    public bool Remove(string name) => _byName.TryRemove(name, out _);
 
     public SimBackupTarget Get(string name) =>
         _byName.TryGetValue(name, out var t) ? t

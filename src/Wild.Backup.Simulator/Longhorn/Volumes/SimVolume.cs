@@ -33,13 +33,24 @@ internal sealed class SimVolume : IDisposable
         Size = size;
         _directory = directory;
         _head = head;
-        Spec = spec;
+        _spec = spec;
         _status = status;
     }
 
     public string Name { get; }
     public long Size { get; }
-    public VolumeSpec Spec { get; }
+    private VolumeSpec _spec;
+
+    /// <summary>The volume's spec as the data plane uses it; <see cref="UpdateSpec"/> follows changes of the Volume object.</summary>
+    public VolumeSpec Spec
+    {
+        get { lock (_snapshots) return _spec; }
+    }
+
+    public void UpdateSpec(Func<VolumeSpec, VolumeSpec> change)
+    {
+        lock (_snapshots) _spec = change(_spec);
+    }
     public string HeadPath => System.IO.Path.Combine(_directory, "head.img");
     public TimeSpan LockTimeout { get; }
 

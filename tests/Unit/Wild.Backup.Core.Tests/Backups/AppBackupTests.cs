@@ -7,13 +7,25 @@ using Wild.Backup.Core.Storage;
 using Wild.Backup.Core.Tests.Support;
 using Wild.Backup.Testing;
 using Wild.Backup.Core.Yaml;
+using Wild.Backup.Core.Tests.Nfs.Support;
 using Xunit;
 
 namespace Wild.Backup.Core.Tests.Backups;
 
-public sealed class AppBackupTests : IDisposable
+/// <summary>Run against a local directory (<c>AppBackupTests_Local</c>) and against nfs:// served by a real NFS-Ganesha
+/// (<c>AppBackupTests_Nfs</c>): the same tests, the same expectations.</summary>
+public abstract class AppBackupTests : IDisposable
 {
     private readonly SampleWorld _world = new();
+
+    protected AppBackupTests(Func<SampleWorld, (string Uri, string LocalView)>? destination = null)
+    {
+        if (destination is not null)
+        {
+            var (uri, local) = destination(_world);
+            _world.UseDestination(uri, local);
+        }
+    }
     private readonly WildBackupEngine _engine = new();
 
     public void Dispose() => _world.Dispose();
@@ -51,7 +63,7 @@ public sealed class AppBackupTests : IDisposable
             Assert.Equal(Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant(), f.Sha256);
         }
         Assert.Equal(record.Files.Sum(f => f.Size), info.Size);
-        Assert.Equal(dir.Replace('\\', '/'), info.Location);
+        Assert.Equal(StoreFactory.Redact(_world.DestinationUri).TrimEnd('/') + "/demo-cloud/backups/apps/gitea", info.Location);
         Assert.InRange(info.CreatedAt, DateTimeOffset.UtcNow.AddMinutes(-2), DateTimeOffset.UtcNow.AddMinutes(1));
     }
 
@@ -158,7 +170,7 @@ public sealed class AppBackupTests : IDisposable
         var release = new TaskCompletionSource();
         var engine = new WildBackupEngine(new EngineOptions
         {
-            OpenStore = d => new FaultyStore(new LocalDirectoryStore(d))
+            OpenStore = d => new FaultyStore(StoreFactory.OpenRaw(d))
             {
                 OnStep = (_, op, path) =>
                 {
@@ -183,6 +195,20 @@ public sealed class AppBackupTests : IDisposable
     }
 
     [Fact]
+    public async Task A_lock_left_by_an_earlier_run_of_this_very_process_does_not_block_the_next()
+    {
+        // As when storage went away at the end of a run and its lock could not be removed: it names this process.
+        var apps = _world.BackupDir("apps");
+        Directory.CreateDirectory(apps);
+        var me = System.Diagnostics.Process.GetCurrentProcess();
+        var now = DateTimeOffset.UtcNow;
+        File.WriteAllText(Path.Combine(apps, ".gitea.lock"),
+            $$"""{"Id":"finished-run","Operation":"backup_app","User":"root","Host":"{{Environment.MachineName}}","Pid":{{Environment.ProcessId}},"ProcessStartedAt":"{{me.StartTime.ToUniversalTime():O}}","AcquiredAt":"{{now:O}}","RefreshedAt":"{{now:O}}"}""");
+        await _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
+        Assert.False(File.Exists(Path.Combine(apps, ".gitea.lock")));
+    }
+
+    [Fact]
     public async Task A_stale_lock_from_another_host_is_taken_over_after_the_timeout()
     {
         var apps = _world.BackupDir("apps");
@@ -200,65 +226,13 @@ public sealed class AppBackupTests : IDisposable
     }
 
     [Fact]
-    public async Task A_missing_destination_is_unreachable_with_the_exact_message_and_nothing_is_created()
-    {
-        var selector = _world.Selector with { Destination = Path.Combine(_world.Root, "unmounted-nas") };
-        var ex = await Assert.ThrowsAsync<StorageUnreachableException>(() => _engine.BackupAppAsync(selector, "gitea", NullObserver.Instance, SampleWorld.Timeout));
-        Assert.Equal("Cannot reach backup storage. Check network connection.", ex.Message);
-        Assert.False(Directory.Exists(Path.Combine(_world.Root, "unmounted-nas")));
-    }
-
-    [Fact]
-    public async Task An_unreadable_destination_is_unreachable()
-    {
-        var dest = Path.Combine(_world.Root, "locked");
-        Directory.CreateDirectory(dest);
-        File.WriteAllText(Path.Combine(_world.Root, "not-a-dir"), "x");
-        var ex = await Assert.ThrowsAsync<StorageUnreachableException>(() =>
-            _engine.BackupAppAsync(_world.Selector with { Destination = Path.Combine(_world.Root, "not-a-dir") }, "gitea", NullObserver.Instance, SampleWorld.Timeout));
-        Assert.Equal(StorageUnreachableException.StandardMessage, ex.Message);
-    }
-
-    [Fact]
-    public async Task Too_little_space_is_refused_before_writing_with_the_exact_message()
-    {
-        using var tmpfs = TmpfsMount.Create(sizeMiB: 1);
-        File.WriteAllBytes(Path.Combine(tmpfs.Path, "filler"), new byte[900 * 1024]);
-        var selector = _world.Selector with { Destination = tmpfs.Path };
-        var ex = await Assert.ThrowsAsync<NoSpaceException>(() => _engine.BackupAppAsync(selector, "gitea", NullObserver.Instance, SampleWorld.Timeout));
-        Assert.Matches(@"^Not enough space on backup storage \(need \d+\.\d GB\)$", ex.Message);
-        Assert.Equal(["filler"], Directory.EnumerateFileSystemEntries(tmpfs.Path).Select(Path.GetFileName));
-    }
-
-    [Fact]
-    public async Task Disk_full_mid_write_keeps_the_previous_backup_intact()
-    {
-        using var tmpfs = TmpfsMount.Create(sizeMiB: 4);
-        var selector = _world.Selector with { Destination = tmpfs.Path };
-        var previous = await _engine.BackupAppAsync(selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
-        // Make the next backup big enough to fill the disk, and lie about free space to get past the up-front check.
-        var noise = new byte[5 * 1024 * 1024];
-        new Random(3).NextBytes(noise);
-        File.WriteAllBytes(Path.Combine(_world.InstancePath, "apps", "gitea", "config", "big.bin"), noise);
-        var lying = new WildBackupEngine(new EngineOptions { OpenStore = d => new FaultyStore(new LocalDirectoryStore(d)) { ReportFreeBytes = 1L << 40 } });
-        var ex = await Assert.ThrowsAsync<NoSpaceException>(() => lying.BackupAppAsync(selector, "gitea", NullObserver.Instance, SampleWorld.Timeout));
-        Assert.Matches(@"^Not enough space on backup storage \(need \d+\.\d GB\)$", ex.Message);
-
-        var test = (await _engine.TestBackupsAsync(selector, ["gitea"], false, null, NullObserver.Instance, SampleWorld.Timeout)).Single();
-        Assert.True(test.Passed, string.Join("; ", test.Problems));
-        Assert.Equal(previous.CreatedAt, test.CreatedAt);
-        var apps = Path.Combine(tmpfs.Path, "demo-cloud", "backups", "apps");
-        Assert.Equal(["gitea"], Directory.EnumerateFileSystemEntries(apps).Select(Path.GetFileName));
-    }
-
-    [Fact]
     public async Task Cancellation_mid_export_removes_staging_and_keeps_the_previous_backup()
     {
         var previous = await _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
         using var cts = new CancellationTokenSource();
         var engine = new WildBackupEngine(new EngineOptions
         {
-            OpenStore = d => new FaultyStore(new LocalDirectoryStore(d))
+            OpenStore = d => new FaultyStore(StoreFactory.OpenRaw(d))
             {
                 OnStep = (_, op, path) => { if (op == "write" && path.Contains("config.tar.gz", StringComparison.Ordinal)) cts.Cancel(); },
             },
@@ -278,7 +252,7 @@ public sealed class AppBackupTests : IDisposable
         var engine = new WildBackupEngine(new EngineOptions
         {
             StorageCallTimeout = TimeSpan.FromMilliseconds(400),
-            OpenStore = d => new FaultyStore(new LocalDirectoryStore(d))
+            OpenStore = d => new FaultyStore(StoreFactory.OpenRaw(d))
             {
                 // Like a hard-mounted NFS share that stopped answering: the call blocks in the kernel.
                 OnStep = (_, op, path) => { if (op == "write" && path.EndsWith("config.tar.gz", StringComparison.Ordinal)) release.Wait(TimeSpan.FromMinutes(2)); },
@@ -302,7 +276,7 @@ public sealed class AppBackupTests : IDisposable
     public async Task A_write_that_reads_back_differently_is_not_published()
     {
         var previous = await _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
-        var engine = new WildBackupEngine(new EngineOptions { OpenStore = d => new BitFlippingStore(new LocalDirectoryStore(d), "app-config.yaml") });
+        var engine = new WildBackupEngine(new EngineOptions { OpenStore = d => new BitFlippingStore(StoreFactory.OpenRaw(d), "app-config.yaml") });
         var ex = await Assert.ThrowsAsync<CorruptBackupException>(() => engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout));
         Assert.Contains("app-config.yaml", ex.Message);
         Assert.Contains("previous backup was kept", ex.Message);
@@ -319,7 +293,7 @@ public sealed class AppBackupTests : IDisposable
         var outcomes = new List<BackupOutcome>();
         var engine = new WildBackupEngine(new EngineOptions
         {
-            OpenStore = d => new FaultyStore(new LocalDirectoryStore(d))
+            OpenStore = d => new FaultyStore(StoreFactory.OpenRaw(d))
             {
                 OnStep = (_, op, path) => { if (op == "create" && path.Contains("apps/.broken.staging", StringComparison.Ordinal) && path.EndsWith("config.tar.gz", StringComparison.Ordinal)) throw new IOException("simulated I/O error"); },
             },
@@ -408,4 +382,71 @@ public sealed class AppBackupTests : IDisposable
             public override async ValueTask DisposeAsync() { await inner.DisposeAsync(); await base.DisposeAsync(); }
         }
     }
+}
+
+public sealed class AppBackupTests_Local() : AppBackupTests();
+
+public sealed class AppBackupTests_Nfs(GaneshaFixture nfs) : AppBackupTests(nfs.Serve), IClassFixture<GaneshaFixture>;
+
+/// <summary>What only a local directory destination has: a real small disk (tmpfs) and a path that is not there.
+/// The NFS equivalents are in Nfs/NfsBackupFaultTests.</summary>
+public sealed class LocalDestinationBackupTests : IDisposable
+{
+    private readonly SampleWorld _world = new();
+    private readonly WildBackupEngine _engine = new();
+
+    public void Dispose() => _world.Dispose();
+
+    [Fact]
+    public async Task Too_little_space_is_refused_before_writing_with_the_exact_message()
+    {
+        using var tmpfs = TmpfsMount.Create(sizeMiB: 1);
+        File.WriteAllBytes(Path.Combine(tmpfs.Path, "filler"), new byte[900 * 1024]);
+        var selector = _world.Selector with { Destination = tmpfs.Path };
+        var ex = await Assert.ThrowsAsync<NoSpaceException>(() => _engine.BackupAppAsync(selector, "gitea", NullObserver.Instance, SampleWorld.Timeout));
+        Assert.Matches(@"^Not enough space on backup storage \(need \d+\.\d GB\)$", ex.Message);
+        Assert.Equal(["filler"], Directory.EnumerateFileSystemEntries(tmpfs.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task Disk_full_mid_write_keeps_the_previous_backup_intact()
+    {
+        using var tmpfs = TmpfsMount.Create(sizeMiB: 4);
+        var selector = _world.Selector with { Destination = tmpfs.Path };
+        var previous = await _engine.BackupAppAsync(selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
+        // Make the next backup big enough to fill the disk, and lie about free space to get past the up-front check.
+        var noise = new byte[5 * 1024 * 1024];
+        new Random(3).NextBytes(noise);
+        File.WriteAllBytes(Path.Combine(_world.InstancePath, "apps", "gitea", "config", "big.bin"), noise);
+        var lying = new WildBackupEngine(new EngineOptions { OpenStore = d => new FaultyStore(new LocalDirectoryStore(d)) { ReportFreeBytes = 1L << 40 } });
+        var ex = await Assert.ThrowsAsync<NoSpaceException>(() => lying.BackupAppAsync(selector, "gitea", NullObserver.Instance, SampleWorld.Timeout));
+        Assert.Matches(@"^Not enough space on backup storage \(need \d+\.\d GB\)$", ex.Message);
+
+        var test = (await _engine.TestBackupsAsync(selector, ["gitea"], false, null, NullObserver.Instance, SampleWorld.Timeout)).Single();
+        Assert.True(test.Passed, string.Join("; ", test.Problems));
+        Assert.Equal(previous.CreatedAt, test.CreatedAt);
+        var apps = Path.Combine(tmpfs.Path, "demo-cloud", "backups", "apps");
+        Assert.Equal(["gitea"], Directory.EnumerateFileSystemEntries(apps).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task A_missing_destination_is_unreachable_with_the_exact_message_and_nothing_is_created()
+    {
+        var selector = _world.Selector with { Destination = Path.Combine(_world.Root, "unmounted-nas") };
+        var ex = await Assert.ThrowsAsync<StorageUnreachableException>(() => _engine.BackupAppAsync(selector, "gitea", NullObserver.Instance, SampleWorld.Timeout));
+        Assert.Equal("Cannot reach backup storage. Check network connection.", ex.Message);
+        Assert.False(Directory.Exists(Path.Combine(_world.Root, "unmounted-nas")));
+    }
+
+    [Fact]
+    public async Task An_unreadable_destination_is_unreachable()
+    {
+        var dest = Path.Combine(_world.Root, "locked");
+        Directory.CreateDirectory(dest);
+        File.WriteAllText(Path.Combine(_world.Root, "not-a-dir"), "x");
+        var ex = await Assert.ThrowsAsync<StorageUnreachableException>(() =>
+            _engine.BackupAppAsync(_world.Selector with { Destination = Path.Combine(_world.Root, "not-a-dir") }, "gitea", NullObserver.Instance, SampleWorld.Timeout));
+        Assert.Equal(StorageUnreachableException.StandardMessage, ex.Message);
+    }
+
 }

@@ -3,13 +3,26 @@ using Wild.Backup.Core.Progress;
 using Wild.Backup.Core.Tests.Support;
 using Wild.Backup.Testing;
 using Wild.Backup.Core.Yaml;
+using Wild.Backup.Core.Storage;
+using Wild.Backup.Core.Tests.Nfs.Support;
 using Xunit;
 
 namespace Wild.Backup.Core.Tests.Backups;
 
-public sealed class ClusterBackupTests : IDisposable
+/// <summary>Run against a local directory (<c>ClusterBackupTests_Local</c>) and against nfs:// served by a real NFS-Ganesha
+/// (<c>ClusterBackupTests_Nfs</c>): the same tests, the same expectations.</summary>
+public abstract class ClusterBackupTests : IDisposable
 {
     private readonly SampleWorld _world = new();
+
+    protected ClusterBackupTests(Func<SampleWorld, (string Uri, string LocalView)>? destination = null)
+    {
+        if (destination is not null)
+        {
+            var (uri, local) = destination(_world);
+            _world.UseDestination(uri, local);
+        }
+    }
     private readonly WildBackupEngine _engine = new();
 
     public void Dispose() => _world.Dispose();
@@ -80,3 +93,7 @@ public sealed class ClusterBackupTests : IDisposable
         Assert.Null(await _engine.GetAppBackupAsync(_world.Selector, "nextcloud", null, SampleWorld.Timeout));
     }
 }
+
+public sealed class ClusterBackupTests_Local() : ClusterBackupTests();
+
+public sealed class ClusterBackupTests_Nfs(GaneshaFixture nfs) : ClusterBackupTests(nfs.Serve), IClassFixture<GaneshaFixture>;

@@ -3,6 +3,7 @@ using Wild.Backup.Core.Progress;
 using Wild.Backup.Core.Storage;
 using Wild.Backup.Core.Tests.Support;
 using Wild.Backup.Testing;
+using Wild.Backup.Core.Tests.Nfs.Support;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -13,10 +14,21 @@ namespace Wild.Backup.Core.Tests.Backups;
 /// close, flush, rename and delete — leaves the previous or the new backup complete and verifiable, and the next run
 /// succeeds and cleans up. The child is this test assembly run in crash-child mode (Support/CrashChild.cs).
 /// </summary>
-public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
+public abstract class CrashSafetyTests : IDisposable
 {
+    private readonly ITestOutputHelper _output;
     private readonly SampleWorld _world = new();
     private readonly WildBackupEngine _engine = new();
+
+    protected CrashSafetyTests(ITestOutputHelper output, Func<SampleWorld, (string Uri, string LocalView)>? destination = null)
+    {
+        _output = output;
+        if (destination is not null)
+        {
+            var (uri, local) = destination(_world);
+            _world.UseDestination(uri, local);
+        }
+    }
 
     public void Dispose() => _world.Dispose();
 
@@ -34,7 +46,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
         Assert.True(code == 0, text);
         var steps = long.Parse(text.Trim().Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(steps, 20, 10_000);
-        output.WriteLine($"{target}: {steps} store steps per backup");
+        _output.WriteLine($"{target}: {steps} store steps per backup");
 
         await using var store = new LocalDirectoryStore(_world.Destination);
         for (var k = 1; k <= steps; k++)
@@ -45,7 +57,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
 
             (code, text) = Child(target, k);
             Assert.True(code is 137 or -9 or 0, $"step {k}: unexpected exit {code}: {text}");
-            output.WriteLine($"step {k}: {text.Trim()}");
+            _output.WriteLine($"step {k}: {text.Trim()}");
 
             // Whatever the step, one complete backup is readable and verifies...
             var dir = await new BackupSlot(store, address).ResolveAsync(SampleWorld.Timeout);
@@ -75,6 +87,11 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
     private (int, string) Child(string target, long killAt)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        return SampleWorld.Run(dotnet, typeof(CrashChild).Assembly.Location, "crash-child", _world.DataDir, _world.Destination, target, killAt.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return SampleWorld.Run(dotnet, typeof(CrashChild).Assembly.Location, "crash-child", _world.DataDir, _world.DestinationUri, target, killAt.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 }
+
+public sealed class CrashSafetyTests_Local(ITestOutputHelper output) : CrashSafetyTests(output);
+
+/// <summary>Killed mid-backup over nfs:// (the child speaks NFS itself): the server keeps renames atomic, the engine does the rest.</summary>
+public sealed class CrashSafetyTests_Nfs(ITestOutputHelper output, GaneshaFixture nfs) : CrashSafetyTests(output, nfs.Serve), IClassFixture<GaneshaFixture>;

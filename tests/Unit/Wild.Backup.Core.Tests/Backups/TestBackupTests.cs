@@ -2,18 +2,24 @@ using Wild.Backup.Core.Errors;
 using Wild.Backup.Core.Progress;
 using Wild.Backup.Core.Tests.Support;
 using Wild.Backup.Testing;
+using Wild.Backup.Core.Tests.Nfs.Support;
 using Xunit;
 
 namespace Wild.Backup.Core.Tests.Backups;
 
 /// <summary>Test-WildBackup's engine side: re-verification names what is wrong.</summary>
-public sealed class TestBackupTests : IDisposable
+public abstract class TestBackupTests : IDisposable
 {
     private readonly SampleWorld _world = new();
     private readonly WildBackupEngine _engine = new();
 
-    public TestBackupTests()
+    protected TestBackupTests(Func<SampleWorld, (string Uri, string LocalView)>? destination = null)
     {
+        if (destination is not null)
+        {
+            var (uri, local) = destination(_world);
+            _world.UseDestination(uri, local);
+        }
         _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout).GetAwaiter().GetResult();
         _engine.BackupClusterAsync(_world.Selector, NullObserver.Instance, SampleWorld.Timeout).GetAwaiter().GetResult();
     }
@@ -72,3 +78,7 @@ public sealed class TestBackupTests : IDisposable
         Assert.Contains("No backup of app 'redis'", ex.Message);
     }
 }
+
+public sealed class TestBackupTests_Local() : TestBackupTests();
+
+public sealed class TestBackupTests_Nfs(GaneshaFixture nfs) : TestBackupTests(nfs.Serve), IClassFixture<GaneshaFixture>;

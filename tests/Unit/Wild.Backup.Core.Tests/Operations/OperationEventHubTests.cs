@@ -37,6 +37,20 @@ public sealed class OperationEventHubTests
     }
 
     [Fact]
+    public async Task A_change_of_milestone_is_never_merged_away_even_with_a_backlog()
+    {
+        var hub = new OperationEventHub();
+        using var slow = hub.Subscribe(_ => true, capacity: 8);
+        foreach (var (p, m) in new[] { (10, "Creating snapshot"), (30, "Connecting to backup storage"), (50, "Exporting data"), (70, "Exporting data"), (90, "Exporting data"), (95, "Verifying backup") })
+        {
+            hub.Publish("operation:progress", Op("op-1", progress: p), Detail(p) with { Milestone = m });
+        }
+        var got = await Drain(slow);
+        Assert.Equal(["Creating snapshot", "Connecting to backup storage", "Exporting data", "Verifying backup"], got.Select(e => e.Detail!.Milestone));
+        Assert.Equal(90, got[2].Detail!.Percent); // the bytes inside one milestone merged to the newest
+    }
+
+    [Fact]
     public async Task Progress_of_different_targets_is_not_merged()
     {
         var hub = new OperationEventHub();

@@ -137,6 +137,15 @@ public sealed class OperationManagerTests : IAsyncLifetime
         Assert.Equal(OperationStatus.Completed, (await manager.WaitAsync("demo-cloud", moving.Id, CancellationToken.None).WaitAsync(Wait)).Status);
     }
 
+    [Theory]
+    [InlineData(null, 300)]
+    [InlineData(512L * 1024 * 1024, 330)]
+    [InlineData(100L << 30, 300 + 100 * 60)]
+    public void A_step_may_be_silent_for_its_timeout_plus_a_minute_per_GiB(long? bytes, int seconds)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(seconds), OperationManager.StepLimit(TimeSpan.FromMinutes(5), bytes));
+    }
+
     [Fact]
     public async Task After_a_restart_finished_operations_are_listed_and_orphans_are_marked_interrupted()
     {

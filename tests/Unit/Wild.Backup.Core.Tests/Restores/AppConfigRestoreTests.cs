@@ -5,13 +5,26 @@ using Wild.Backup.Core.Tests.Backups;
 using Wild.Backup.Core.Tests.Support;
 using Wild.Backup.Testing;
 using Wild.Backup.Core.Yaml;
+using Wild.Backup.Core.Storage;
+using Wild.Backup.Core.Tests.Nfs.Support;
 using Xunit;
 
 namespace Wild.Backup.Core.Tests.Restores;
 
-public sealed class AppConfigRestoreTests : IDisposable
+/// <summary>Run against a local directory (<c>AppConfigRestoreTests_Local</c>) and against nfs:// served by a real NFS-Ganesha
+/// (<c>AppConfigRestoreTests_Nfs</c>): the same tests, the same expectations.</summary>
+public abstract class AppConfigRestoreTests : IDisposable
 {
     private readonly SampleWorld _world = new();
+
+    protected AppConfigRestoreTests(Func<SampleWorld, (string Uri, string LocalView)>? destination = null)
+    {
+        if (destination is not null)
+        {
+            var (uri, local) = destination(_world);
+            _world.UseDestination(uri, local);
+        }
+    }
     private readonly WildBackupEngine _engine = new();
 
     public void Dispose() => _world.Dispose();
@@ -48,3 +61,7 @@ public sealed class AppConfigRestoreTests : IDisposable
         Assert.Contains("already exists", ex.Message);
     }
 }
+
+public sealed class AppConfigRestoreTests_Local() : AppConfigRestoreTests();
+
+public sealed class AppConfigRestoreTests_Nfs(GaneshaFixture nfs) : AppConfigRestoreTests(nfs.Serve), IClassFixture<GaneshaFixture>;

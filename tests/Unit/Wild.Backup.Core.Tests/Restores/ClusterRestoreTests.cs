@@ -5,13 +5,26 @@ using Wild.Backup.Core.Samples;
 using Wild.Backup.Core.Tests.Support;
 using Wild.Backup.Testing;
 using Wild.Backup.Core.Yaml;
+using Wild.Backup.Core.Storage;
+using Wild.Backup.Core.Tests.Nfs.Support;
 using Xunit;
 
 namespace Wild.Backup.Core.Tests.Restores;
 
-public sealed class ClusterRestoreTests : IDisposable
+/// <summary>Run against a local directory (<c>ClusterRestoreTests_Local</c>) and against nfs:// served by a real NFS-Ganesha
+/// (<c>ClusterRestoreTests_Nfs</c>): the same tests, the same expectations.</summary>
+public abstract class ClusterRestoreTests : IDisposable
 {
     private readonly SampleWorld _world = new();
+
+    protected ClusterRestoreTests(Func<SampleWorld, (string Uri, string LocalView)>? destination = null)
+    {
+        if (destination is not null)
+        {
+            var (uri, local) = destination(_world);
+            _world.UseDestination(uri, local);
+        }
+    }
     private readonly WildBackupEngine _engine = new();
 
     public void Dispose() => _world.Dispose();
@@ -129,3 +142,7 @@ public sealed class ClusterRestoreTests : IDisposable
         Assert.Equal((100, "Restore complete"), (events[^1].Percent, events[^1].Milestone));
     }
 }
+
+public sealed class ClusterRestoreTests_Local() : ClusterRestoreTests();
+
+public sealed class ClusterRestoreTests_Nfs(GaneshaFixture nfs) : ClusterRestoreTests(nfs.Serve), IClassFixture<GaneshaFixture>;

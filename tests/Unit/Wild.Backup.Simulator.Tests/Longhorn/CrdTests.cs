@@ -16,7 +16,7 @@ public sealed class CrdTests
     private static IDictionary<string, V1JSONSchemaProps> Props(string kind, string part) =>
         Crd(kind).Spec.Versions.Single().Schema.OpenAPIV3Schema.Properties[part].Properties;
 
-    public static TheoryData<string> Kinds => new() { "Volume", "Snapshot", "Backup", "BackupVolume", "BackupTarget", "Setting" };
+    public static TheoryData<string> Kinds => new() { "Volume", "Snapshot", "Backup", "BackupVolume", "BackupTarget", "Setting", "Engine" };
 
     [Theory]
     [MemberData(nameof(Kinds))]
@@ -52,6 +52,7 @@ public sealed class CrdTests
         AssertCovers(typeof(SnapshotStatus), Props("Snapshot", "status"));
         AssertCovers(typeof(VolumeStatus), Props("Volume", "status"));
         AssertCovers(typeof(VolumeSpec), Props("Volume", "spec"));
+        AssertCovers(typeof(RestoreStatus), AsSchema(Props("Engine", "status")["restoreStatus"].AdditionalProperties).Properties);
         var conditions = AsSchema(Props("BackupTarget", "status")["conditions"].Items);
         Assert.Equal("array", Props("BackupTarget", "status")["conditions"].Type);
         Assert.Superset(new HashSet<string> { "type", "status", "reason", "message", "lastTransitionTime" }, conditions.Properties.Keys.ToHashSet());
@@ -79,7 +80,7 @@ public sealed class CrdTests
     public void The_stream_holds_every_crd_once()
     {
         var docs = KubernetesYaml.LoadAllFromString(LonghornCrds.AllAsYamlStream());
-        Assert.Equal(6, docs.Count);
+        Assert.Equal(7, docs.Count);
         Assert.All(docs, d => Assert.IsType<V1CustomResourceDefinition>(d));
     }
 

@@ -40,6 +40,14 @@ public sealed class GaneshaFixture : IAsyncLifetime
         return (name, local);
     }
 
+    /// <summary>For tests that run against a destination: a fresh directory inside the export, as the nfs:// URL the engine
+    /// is given and the local directory the test reads.</summary>
+    public (string Uri, string LocalView) Serve(SampleWorld _)
+    {
+        var (name, local) = NewRoot();
+        return (Server.Url(name, "timeout=10"), local);
+    }
+
     /// <summary>A store rooted at a fresh directory inside the export.</summary>
     public (NfsStore Store, string LocalPath) NewStore(string? query = "timeout=10", NfsStoreOptions? options = null)
     {
