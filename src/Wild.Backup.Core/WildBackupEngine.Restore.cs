@@ -160,8 +160,7 @@ public sealed partial class WildBackupEngine
     /// <summary>The instance's cluster, checked to answer: a clear Unreachable error when it does not.</summary>
     private async Task<IKubernetesCluster> OpenClusterAsync(WildInstance instance, CancellationToken ct)
     {
-        var cluster = _options.OpenCluster?.Invoke(instance)
-            ?? KubernetesRestCluster.FromKubeconfig(instance.KubeconfigPath, new ClusterOptions { CallTimeout = _options.ClusterCallTimeout });
+        var cluster = OpenClusterOf(instance);
         try
         {
             await cluster.ProbeAsync(ct).ConfigureAwait(false);
@@ -173,6 +172,11 @@ public sealed partial class WildBackupEngine
             throw;
         }
     }
+
+    /// <summary>The instance's cluster (not yet checked): <see cref="EngineOptions.OpenCluster"/>, else its kubeconfig.</summary>
+    private IKubernetesCluster OpenClusterOf(WildInstance instance) =>
+        _options.OpenCluster?.Invoke(instance)
+        ?? KubernetesRestCluster.FromKubeconfig(instance.KubeconfigPath, new ClusterOptions { CallTimeout = _options.ClusterCallTimeout });
 
     /// <summary>Restore, switch and cleanup of one app exclude each other, across processes too (<c>apps/.{app}.lock</c>).</summary>
     private async Task<DestinationLock> LockAppAsync(WildInstance instance, string app, string operation, CancellationToken ct)

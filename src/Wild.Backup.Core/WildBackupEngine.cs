@@ -138,11 +138,15 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
 
     /// <summary>One backup to take: where it goes, and how to read its contents from the instance snapshot.</summary>
     private sealed record BackupJob(string Name, BackupSlotAddress Address, string? App, string Operation, string What, string Target, string Activity,
-        Func<InstanceSnapshot, Action<string>, BackupContents> Contents);
+        Func<InstanceSnapshot, Action<string>, BackupContents> Contents)
+    {
+        /// <summary>The app, for app backups (its Longhorn volumes are backed up too).</summary>
+        public WildApp? AppInfo { get; init; }
+    }
 
     private static BackupJob AppJob(Scope scope, WildApp app) =>
         new(app.Name, BackupLayout.App(scope.Instance.Name, app.Name), app.Name, "backup_app", $"app '{app.Name}'", "apps/" + app.Name,
-            $"Backing up app {app.Name}", (snapshot, warn) => BackupSources.ForApp(snapshot, app, warn));
+            $"Backing up app {app.Name}", (snapshot, warn) => BackupSources.ForApp(snapshot, app, warn)) { AppInfo = app };
 
     /// <summary>The one outcome of a one-job run: its backup, or its error rethrown.</summary>
     private static async Task<BackupInfo> SingleAsync(IAsyncEnumerable<BackupOutcome> outcomes)
@@ -165,7 +169,8 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
     /// </summary>
     private async IAsyncEnumerable<BackupOutcome> RunBackupsAsync(Scope scope, IReadOnlyList<BackupJob> jobs, IOperationObserver observer, ProgressReporter? overall, [EnumeratorCancellation] CancellationToken ct)
     {
-        var run = new BackupRun(scope, new InstanceSnapshot(scope.Instance), _options);
+        await using var volumes = new AppVolumeBackups(scope.Instance, scope.Destination, _options, OpenClusterOf);
+        var run = new BackupRun(scope, new InstanceSnapshot(scope.Instance), _options, volumes);
         var range = new Milestone(0, "Backing up apps", 100);
         for (var start = 0; start < jobs.Count;)
         {
@@ -198,11 +203,13 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
         public DestinationLock? Lock { get; set; }
         public BackupBatch.Staged? Staged { get; set; }
         public BackupOutcome? Outcome { get; set; }
+        /// <summary>The app's Longhorn volumes in this run.</summary>
+        public AppVolumeBackups.Plan? Volumes { get; set; }
         public void Fail(Exception ex) => Outcome ??= new BackupOutcome(job.Name, null, ex);
     }
 
     /// <summary>The state of one backup run against one destination: free space, directories made, whether storage failed.</summary>
-    private sealed class BackupRun(Scope scope, InstanceSnapshot snapshot, EngineOptions options)
+    private sealed class BackupRun(Scope scope, InstanceSnapshot snapshot, EngineOptions options, AppVolumeBackups volumes)
     {
         private readonly HashSet<string> _parentsMade = new(StringComparer.Ordinal);
         private long? _free;
@@ -231,6 +238,11 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
                 _free -= s.Contents.EstimatedBytes;
                 if (_parentsMade.Add(s.Job.Address.Parent)) await Store.CreateDirectoryAsync(s.Job.Address.Parent, ct).ConfigureAwait(false);
                 s.Lock = await DestinationLock.AcquireAsync(Store, s.Job.Address, s.Job.Operation, s.Job.What, options.LockStaleAfter, ct).ConfigureAwait(false);
+                if (s.Job.AppInfo is { } app)
+                {
+                    s.Volumes = await volumes.PlanAsync(app, await PreviousRecordAsync(s, ct).ConfigureAwait(false), s.Progress, ct).ConfigureAwait(false);
+                    s.Contents = s.Contents with { Volumes = s.Volumes.Exports };
+                }
             }
             catch (Exception ex) when (IsBackupFailure(ex))
             {
@@ -274,6 +286,7 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
                     {
                         if (s.Staged!.Record is { } record)
                         {
+                            if (s.Volumes is { } plan) await volumes.PruneAsync(plan, record, s.Progress, ct).ConfigureAwait(false);
                             var info = BackupInfo.From(record, scope.LocationOf(s.Job.Address.LivePath));
                             s.Progress.Milestone(Milestones.Backup.Complete, $"{info.Files.Count} files, {info.Size} bytes");
                             s.Outcome = new BackupOutcome(s.Job.Name, info, null);
@@ -293,7 +306,24 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
             }
             finally
             {
+                // Longhorn backups of a backup that did not make it are recorded nowhere: remove them.
+                foreach (var s in chunk.Where(s => s.Volumes is not null && s.Staged?.Record is null)) await volumes.DiscardAsync(s.Volumes!, s.Progress).ConfigureAwait(false);
                 foreach (var s in chunk.Where(s => s.Lock is not null)) await s.Lock!.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>The slot's current backup record (for its volumes), or null when there is none or it cannot be read.</summary>
+        private async Task<BackupRecord?> PreviousRecordAsync(JobState s, CancellationToken ct)
+        {
+            if (await new BackupSlot(Store, s.Job.Address).ResolveAsync(ct).ConfigureAwait(false) is not { } dir) return null;
+            try
+            {
+                return await BackupVerifier.ReadRecordAsync(Store, dir, ct).ConfigureAwait(false);
+            }
+            catch (CorruptBackupException)
+            {
+                s.Progress.Verbose("The previous backup's record cannot be read; its volumes are neither carried over nor pruned.");
+                return null;
             }
         }
 
@@ -309,6 +339,7 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
             Absent = item.Contents.Absent,
             Directories = item.Contents.Directories,
             Host = Environment.MachineName,
+            Volumes = item.Volumes,
         };
 
         private async Task Guard(JobState s, Func<Task> step)
@@ -326,7 +357,8 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
         private void Record(JobState s, Exception ex)
         {
             s.Fail(ex);
-            if (ex is WildBackupException { Kind: WildErrorKind.Unreachable or WildErrorKind.NoSpace }) Stopped = true;
+            // Storage that is unreachable or full fails every further backup; the cluster or Longhorn failing one app's volumes does not.
+            if (ex is WildBackupException { Kind: WildErrorKind.Unreachable or WildErrorKind.NoSpace } and not (Kubernetes.UnreachableClusterException or Longhorn.Product.LonghornException)) Stopped = true;
         }
 
         private static bool IsBackupFailure(Exception ex) => ex is WildBackupException or IOException or UnauthorizedAccessException;

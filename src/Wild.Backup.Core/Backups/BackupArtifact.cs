@@ -34,8 +34,19 @@ public sealed record BackupArtifact(
         });
 }
 
-/// <summary>What a backup will hold: its files, the optional inputs that were absent, and directories kept even when empty.</summary>
+/// <summary>What a backup will hold: its files, the optional inputs that were absent, directories kept even when empty,
+/// and the volumes backed up outside the destination (by Longhorn) whose records go into backup.json.</summary>
 public sealed record BackupContents(IReadOnlyList<BackupArtifact> Artifacts, IReadOnlyList<string> Absent, IReadOnlyList<string> Directories)
 {
+    /// <summary>Bytes written to the destination (the free-space check).</summary>
     public long EstimatedBytes => Artifacts.Sum(a => a.EstimatedBytes);
+
+    public IReadOnlyList<VolumeExport> Volumes { get; init; } = [];
+
+    /// <summary>Bytes the export moves, files and volumes (the progress scale).</summary>
+    public long ExportBytes => EstimatedBytes + Volumes.Sum(v => v.EstimatedBytes);
 }
+
+/// <summary>One volume backed up during the export ("Exporting data", by bytes): <see cref="RunAsync"/> reports the bytes
+/// it has moved as increments and returns the volume's record.</summary>
+public sealed record VolumeExport(string Name, long EstimatedBytes, Func<Action<long>, CancellationToken, Task<BackupVolumeRecord>> RunAsync);

@@ -42,6 +42,7 @@ internal sealed class BackupBatch(IBackupStore store) : IAsyncDisposable
         public string StagingPath { get; }
         internal Stopwatch Clock { get; }
         public List<BackupFileRecord> Files { get; } = [];
+        public List<BackupVolumeRecord> Volumes { get; } = [];
         public BackupRecord? Record { get; internal set; }
         public Exception? Error { get; internal set; }
         internal bool Sealed { get; set; }
@@ -57,9 +58,20 @@ internal sealed class BackupBatch(IBackupStore store) : IAsyncDisposable
         {
             await store.CreateDirectoryAsync(item.StagingPath, ct).ConfigureAwait(false);
             foreach (var d in contents.Directories) await store.CreateDirectoryAsync(StorePath.Combine(item.StagingPath, d), ct).ConfigureAwait(false);
-            var total = Math.Max(1, contents.EstimatedBytes);
+            var total = Math.Max(1, contents.ExportBytes);
             long done = 0;
             var export = Milestones.Backup.ExportingData;
+            foreach (var volume in contents.Volumes)
+            {
+                progress.Bytes(export, done, total, volume.Name);
+                var start = done;
+                item.Volumes.Add(await volume.RunAsync(n =>
+                {
+                    done += n;
+                    progress.Bytes(export, Math.Min(done, total), total, volume.Name);
+                }, ct).ConfigureAwait(false));
+                done = start + volume.EstimatedBytes;
+            }
             foreach (var artifact in contents.Artifacts)
             {
                 progress.Bytes(export, done, total, artifact.Name);
