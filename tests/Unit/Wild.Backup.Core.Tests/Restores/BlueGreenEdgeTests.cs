@@ -1,0 +1,137 @@
+using Wild.Backup.Core.Errors;
+using Wild.Backup.Core.Kubernetes;
+using Wild.Backup.Core.Progress;
+using Wild.Backup.Core.Restores;
+using Wild.Backup.Simulator.Controllers;
+using Wild.Backup.Simulator.Longhorn;
+using Wild.Backup.Testing;
+using Xunit;
+
+namespace Wild.Backup.Core.Tests.Restores;
+
+/// <summary>Failures and interruptions of the blue-green steps; each test works on its own app.</summary>
+public sealed class BlueGreenEdgeTests(BlueGreenFixture f) : IClassFixture<BlueGreenFixture>
+{
+    private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token;
+    private ClusterWorld W => f.World;
+    private WildBackupEngine Engine => f.Engine;
+    private static readonly AppRestoreOptions Quick = new() { Timeout = TimeSpan.FromSeconds(60) };
+    private string AppDir(string name) => Path.Combine(W.InstancePath, "apps", name);
+
+    [Fact]
+    public async Task An_unreachable_cluster_is_a_clear_error_and_nothing_is_made()
+    {
+        var ct = Timeout;
+        var dead = Path.Combine(W.World.Root, "dead-kubeconfig");
+        int free;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            free = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        File.WriteAllText(dead, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(Path.Combine(W.InstancePath, "kubeconfig")), @"127\.0\.0\.1:\d+", $"127.0.0.1:{free}"));
+        var offline = new WildBackupEngine(ClusterWorld.EngineOptions with { OpenCluster = _ => KubernetesRestCluster.FromKubeconfig(dead) });
+        await offline.BackupAppAsync(W.Selector, "redis", NullObserver.Instance, ct); // configuration only
+
+        var ex = await Assert.ThrowsAsync<UnreachableClusterException>(() => offline.RestoreAppAsync(W.Selector, "redis", Quick, NullObserver.Instance, ct));
+        Assert.Equal(WildErrorKind.Unreachable, ex.Kind);
+        Assert.StartsWith($"Cannot reach the cluster at https://127.0.0.1:{free}", ex.Message);
+        Assert.False(Directory.Exists(AppDir("redis-restore")));
+        var status = await offline.GetRestoreStatusAsync(W.Selector, "redis", ct);
+        Assert.Equal(RestoreState.None, status.State);
+        Assert.StartsWith("Cannot reach the cluster", status.ClusterProblem);
+        Assert.Null(status.Healthy);
+    }
+
+    [Fact]
+    public async Task A_switch_interrupted_after_the_first_rename_is_completed_by_running_it_again()
+    {
+        var ct = Timeout;
+        await W.DeployAsync("postgres", ct);
+        await Engine.BackupAppAsync(W.Selector, "postgres", NullObserver.Instance, ct);
+        await Engine.RestoreAppAsync(W.Selector, "postgres", Quick, NullObserver.Instance, ct);
+
+        // What a crash between the two renames leaves: the journal, apps/postgres-old and apps/postgres-restore.
+        var instance = Engine.GetInstance(W.Selector);
+        var layout = new BlueGreenLayout(instance, "postgres");
+        await layout.WriteJournalAsync(new BlueGreenLayout.Journal("postgres-restore", "postgres", true, BlueGreenLayout.StepRenaming), ct);
+        Directory.Move(AppDir("postgres"), AppDir("postgres-old"));
+
+        Assert.Equal(RestoreState.SwitchInterrupted, (await Engine.GetRestoreStatusAsync(W.Selector, "postgres", ct)).State);
+        Assert.Equal("SwitchIncomplete", (await Assert.ThrowsAsync<ConflictException>(() => Engine.CleanupRestoreAsync(W.Selector, "postgres", new RestoreStepOptions(), NullObserver.Instance, ct))).ErrorId);
+        Assert.Equal("SwitchIncomplete", (await Assert.ThrowsAsync<ConflictException>(() => Engine.RestoreAppAsync(W.Selector, "postgres", Quick, NullObserver.Instance, ct))).ErrorId);
+
+        var switched = await Engine.SwitchRestoreAsync(W.Selector, "postgres", new RestoreStepOptions(), NullObserver.Instance, ct);
+        Assert.Equal("postgres-restore", switched.Namespace);
+        Assert.False(File.Exists(layout.JournalPath));
+        Assert.True(Directory.Exists(AppDir("postgres")) && Directory.Exists(AppDir("postgres-old")) && !Directory.Exists(AppDir("postgres-restore")));
+        Assert.Equal("postgres-restore", Engine.GetApp(W.Selector, "postgres").Namespace);
+        Assert.Equal(RestoreState.SwitchedAwaitingCleanup, (await Engine.GetRestoreStatusAsync(W.Selector, "postgres", ct)).State);
+    }
+
+    [Fact]
+    public async Task A_cancelled_restore_removes_what_it_made()
+    {
+        await W.DeployAsync("gitea", Timeout);
+        await Engine.BackupAppAsync(W.Selector, "gitea", NullObserver.Instance, Timeout);
+        W.Cluster.AddPodBehavior(new PodBehaviorRule { Namespace = "gitea-restore", Behavior = PodBehavior.NeverReady });
+        using var cts = new CancellationTokenSource();
+        var observer = new CancelAt(Milestones.Restore.WaitingForPods.Name, cts);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Engine.RestoreAppAsync(W.Selector, "gitea", Quick, observer, cts.Token));
+        Assert.Null(await W.GetAsync(ResourceKind.Namespace, null, "gitea-restore", Timeout));
+        Assert.False(Directory.Exists(AppDir("gitea-restore")));
+        Assert.NotNull(await W.GetAsync(ResourceKind.Deployment, "gitea", "gitea", Timeout));
+    }
+
+    private sealed class CancelAt(string milestone, CancellationTokenSource cts) : IOperationObserver
+    {
+        public void OnEvent(OperationEvent e)
+        {
+            if (e.Kind == OperationEventKind.Progress && e.Milestone == milestone) cts.Cancel();
+        }
+    }
+}
+
+/// <summary>Migration: an app backed up on one instance and cluster, restored on another cluster over the same Longhorn
+/// backup target and the same backup storage.</summary>
+public sealed class MigrationTests : IAsyncLifetime
+{
+    private readonly TempDir _target = new("wild-lh-target-");
+    private ClusterWorld _source = null!;
+    private ClusterWorld _destination = null!;
+
+    public async Task InitializeAsync()
+    {
+        var longhorn = new LonghornOptions { TargetDirectory = _target.Path, PollInterval = TimeSpan.FromSeconds(1) };
+        _source = await ClusterWorld.StartAsync(longhorn: longhorn, world: new SampleWorld("prod-cloud"));
+        _destination = await ClusterWorld.StartAsync(longhorn: longhorn);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_destination is not null) await _destination.DisposeAsync();
+        if (_source is not null) await _source.DisposeAsync();
+        _target.Dispose();
+    }
+
+    [Fact]
+    public async Task An_app_restored_from_another_instance_brings_its_data_to_the_other_cluster()
+    {
+        var ct = new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token;
+        var engine = new WildBackupEngine(ClusterWorld.EngineOptions);
+        await _source.DeployAsync("gitea", ct);
+        await _source.Longhorn.Writer("gitea", "gitea-data").WriteRandomAsync(8192, 200_000, 42, ct);
+        var expected = await _source.Longhorn.ComputeSha256Async(await _source.VolumeOfAsync("gitea", "gitea-data", ct), ct);
+        var backup = await engine.BackupAppAsync(_source.Selector, "gitea", NullObserver.Instance, ct);
+
+        // The destination instance reads the same backup storage.
+        var here = _destination.Selector with { Destination = _source.World.Destination };
+        var result = await engine.RestoreAppAsync(here, "gitea", new AppRestoreOptions { FromInstance = "prod-cloud", Timeout = TimeSpan.FromSeconds(60) }, NullObserver.Instance, ct);
+        Assert.Equal("prod-cloud", result.FromInstance);
+        Assert.Equal("demo-cloud", result.Instance);
+        var restored = Assert.Single(result.Volumes);
+        Assert.Equal(Assert.Single(backup.Volumes).LonghornBackup, restored.LonghornBackup);
+        Assert.Equal(expected, await _destination.Longhorn.ComputeSha256Async(restored.LonghornVolume, ct));
+        Assert.True(Readiness.Check((await _destination.GetAsync(ResourceKind.Deployment, "gitea-restore", "gitea", ct))!).Ready);
+    }
+}
