@@ -31,9 +31,9 @@ public sealed class CmdletWorld : IAsyncDisposable
     public ModuleSession Ps { get; }
     public ApiServer? Server { get; }
 
-    public static async Task<CmdletWorld> StartAsync(Mode mode, Func<ApiOptions, ApiOptions>? configure = null)
+    public static async Task<CmdletWorld> StartAsync(Mode mode, Func<ApiOptions, ApiOptions>? configure = null, SampleWorld? world = null)
     {
-        var world = new SampleWorld();
+        world ??= new SampleWorld();
         var ps = new ModuleSession();
         ps.SetVariable("data", world.DataDir);
         ps.SetVariable("dest", world.Destination);
