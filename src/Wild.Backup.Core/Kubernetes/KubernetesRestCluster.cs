@@ -195,6 +195,9 @@ public sealed class KubernetesRestCluster : IKubernetesCluster
         byte[] content;
         try
         {
+            // Bearer tokens (and exec/OIDC token providers) are applied per request by KubernetesClient's credentials;
+            // client certificates live in its HTTP handler.
+            if (_client.Credentials is { } credentials) await credentials.ProcessHttpRequestAsync(request, deadline.Token).ConfigureAwait(false);
             response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseContentRead, deadline.Token).ConfigureAwait(false);
             content = await response.Content.ReadAsByteArrayAsync(deadline.Token).ConfigureAwait(false);
         }

@@ -148,7 +148,7 @@ public sealed class LonghornBackups(IKubernetesCluster cluster, TimeSpan stallTi
                 throw new LonghornException(WildErrorKind.Timeout, "LonghornStalled", $"The {what} made no progress for {stallTimeout.TotalSeconds:0} s ({text}).");
             }
             return (done, o, text);
-        }, TimeSpan.MaxValue, _poll, status, _ => new InvalidOperationException("unreachable"), ct).ConfigureAwait(false);
+        }, TimeSpan.MaxValue, _poll, status, _ => new InvalidOperationException("unreachable"), ct, stallTimeout).ConfigureAwait(false);
     }
 
     private static LonghornException Failed(LonghornClaim claim, string why) =>

@@ -100,7 +100,7 @@ public sealed class LonghornRestores(IKubernetesCluster cluster, TimeSpan stallT
                 throw new LonghornException(WildErrorKind.Timeout, "LonghornStalled", $"Restoring claim {v.Pvc} from Longhorn made no progress for {stallTimeout.TotalSeconds:0} s ({text}).");
             }
             return (done, true, text);
-        }, TimeSpan.MaxValue, _poll, status, _ => new InvalidOperationException("unreachable"), ct).ConfigureAwait(false);
+        }, TimeSpan.MaxValue, _poll, status, _ => new InvalidOperationException("unreachable"), ct, stallTimeout).ConfigureAwait(false);
         progress(v.SizeBytes, v.SizeBytes);
     }
 
