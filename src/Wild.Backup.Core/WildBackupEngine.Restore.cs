@@ -27,7 +27,7 @@ public sealed partial class WildBackupEngine
         var layout = new BlueGreenLayout(scope.Instance, app);
         var progress = new ProgressReporter(observer, "apps/" + app, $"Restoring app {app}");
         await using var appLock = await LockAppAsync(scope.Instance, app, "restore_app", ct).ConfigureAwait(false);
-        RequireNoRestoreInProgress(layout);
+        layout.RequireCanRestore();
         await using var held = await LockForRestoreAsync(scope, BackupLayout.App(source, app), "restore_app", $"app '{app}'", ct).ConfigureAwait(false);
         var (dir, record) = await ValidatedBackupAsync(scope, BackupLayout.App(source, app), source, progress, ct).ConfigureAwait(false);
 
@@ -52,7 +52,7 @@ public sealed partial class WildBackupEngine
             var progress = new ProgressReporter(observer, "apps/" + app, $"Switching app {app} to its restored copy");
             await using var appLock = await LockAppAsync(instance, app, "restore_switch", t).ConfigureAwait(false);
             var layout = new BlueGreenLayout(instance, app);
-            RequireAppKnown(layout);
+            layout.RequireKnown();
             await using var cluster = await OpenClusterAsync(instance, t).ConfigureAwait(false);
             return await new BlueGreenSwitch(cluster, layout, progress).RunAsync(t).ConfigureAwait(false);
         });
@@ -67,7 +67,7 @@ public sealed partial class WildBackupEngine
             var progress = new ProgressReporter(observer, "apps/" + app, $"Removing the old deployment of app {app}");
             await using var appLock = await LockAppAsync(instance, app, "restore_cleanup", t).ConfigureAwait(false);
             var layout = new BlueGreenLayout(instance, app);
-            RequireAppKnown(layout);
+            layout.RequireKnown();
             await using var cluster = await OpenClusterAsync(instance, t).ConfigureAwait(false);
             return await new BlueGreenCleanup(cluster, layout, options, progress, _options.ClusterPollInterval).RunAsync(t).ConfigureAwait(false);
         });
@@ -80,7 +80,7 @@ public sealed partial class WildBackupEngine
             WildName.Validate(app, "app");
             var instance = GetInstance(selector);
             var layout = new BlueGreenLayout(instance, app);
-            RequireAppKnown(layout);
+            layout.RequireKnown();
             var state = layout.State;
             var journal = state == RestoreState.SwitchInterrupted ? layout.ReadJournal() : null;
             var liveNs = Directory.Exists(layout.LiveDir) ? layout.LiveNamespace : null;
@@ -126,7 +126,7 @@ public sealed partial class WildBackupEngine
             switch (step)
             {
                 case "restore_app":
-                    RequireNoRestoreInProgress(layout);
+                    layout.RequireCanRestore();
                     await using (var scope = await OpenScopeAsync(selector, t).ConfigureAwait(false))
                     {
                         var source = SourceInstance(scope, fromInstance);
@@ -136,20 +136,10 @@ public sealed partial class WildBackupEngine
                     }
                     break;
                 case "restore_switch":
-                    RequireAppKnown(layout);
-                    if (layout.State == RestoreState.None)
-                        throw new NotFoundException("NoRestoreToSwitch", $"There is no restored copy of app '{app}' to switch to ({BlueGreenLayout.Show(layout.RestoreDir)} does not exist). Run Restore-WildApp first.") { Target = app };
-                    if (layout.State == RestoreState.SwitchedAwaitingCleanup)
-                        throw new ConflictException("AlreadySwitched", $"App '{app}' was already switched to its restored copy; remove the old deployment with Complete-WildRestore.") { Target = app };
+                    if (layout.State != RestoreState.SwitchInterrupted) layout.RequireCanSwitch();
                     break;
                 case "restore_cleanup":
-                    RequireAppKnown(layout);
-                    if (layout.State == RestoreState.None)
-                        throw new NotFoundException("NothingToCleanUp", $"There is no old deployment of app '{app}' to remove ({BlueGreenLayout.Show(layout.OldDir)} does not exist).") { Target = app };
-                    if (layout.State == RestoreState.RestoredAwaitingSwitch && !discardRestore)
-                        throw new ConflictException("RestoreNotSwitched", $"App '{app}' has a restored copy that was not switched to ({BlueGreenLayout.Show(layout.RestoreDir)}). Switch to it with Switch-WildRestore, or throw it away with Complete-WildRestore -DiscardRestore.") { Target = app };
-                    if (layout.State == RestoreState.SwitchInterrupted)
-                        throw new ConflictException("SwitchIncomplete", $"A switch of app '{app}' did not finish; run Switch-WildRestore to complete it before cleaning up.") { Target = app };
+                    layout.RequireCanCleanUp(discardRestore);
                     break;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(step), step, "not a restore step");
@@ -192,27 +182,5 @@ public sealed partial class WildBackupEngine
             await local.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-    }
-
-    private static void RequireNoRestoreInProgress(BlueGreenLayout layout)
-    {
-        var app = layout.App;
-        switch (layout.State)
-        {
-            case RestoreState.RestoredAwaitingSwitch:
-                throw new ConflictException("RestoreAwaitingSwitch",
-                    $"App '{app}' already has a restored copy ({BlueGreenLayout.Show(layout.RestoreDir)}). Switch to it with Switch-WildRestore, or discard it with Complete-WildRestore -DiscardRestore, before restoring again.") { Target = app };
-            case RestoreState.SwitchedAwaitingCleanup:
-                throw new ConflictException("RestoreAwaitingCleanup",
-                    $"The previous deployment of app '{app}' is still there ({BlueGreenLayout.Show(layout.OldDir)}). Remove it with Complete-WildRestore before restoring again.") { Target = app };
-            case RestoreState.SwitchInterrupted:
-                throw new ConflictException("SwitchIncomplete", $"A switch of app '{app}' did not finish; run Switch-WildRestore to complete it first.") { Target = app };
-        }
-    }
-
-    private static void RequireAppKnown(BlueGreenLayout layout)
-    {
-        if (!Directory.Exists(layout.LiveDir) && !Directory.Exists(layout.RestoreDir) && !Directory.Exists(layout.OldDir) && !File.Exists(layout.JournalPath))
-            throw new NotFoundException("AppNotFound", $"App '{layout.App}' not found in instance '{layout.Instance.Name}' ({layout.Instance.AppsPath}).") { Target = layout.App };
     }
 }

@@ -101,3 +101,22 @@ public sealed class ClusterWorld : IAsyncDisposable
         World.Dispose();
     }
 }
+
+/// <summary>Kubeconfigs that point somewhere else: at a port nothing listens on, or at a given one.</summary>
+public static class Kubeconfigs
+{
+    /// <summary>A loopback port that was free a moment ago.</summary>
+    public static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    /// <summary>Writes a copy of the kubeconfig at <paramref name="from"/> whose server is 127.0.0.1:<paramref name="port"/>.</summary>
+    public static string WithPort(string from, int port, string to)
+    {
+        File.WriteAllText(to, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(from), @"127\.0\.0\.1:\d+", $"127.0.0.1:{port}"));
+        return to;
+    }
+}

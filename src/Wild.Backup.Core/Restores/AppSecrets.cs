@@ -93,17 +93,14 @@ internal static class AppSecrets
                 warn($"Secret {group.Key} (used by {group.First().Who}) is not defined by the app and was not found in {string.Join(", ", sources.Distinct())}; pods that need it will not start.");
                 continue;
             }
+            var metadata = new JsonObject { ["name"] = group.Key, ["namespace"] = ns };
+            if (found.Obj("metadata", "labels") is { Count: > 0 } labels) metadata["labels"] = labels.DeepClone();
+            if (Annotations(found) is { } annotations) metadata["annotations"] = annotations;
             var copy = new JsonObject
             {
                 ["apiVersion"] = "v1",
                 ["kind"] = "Secret",
-                ["metadata"] = new JsonObject
-                {
-                    ["name"] = group.Key,
-                    ["namespace"] = ns,
-                    ["labels"] = found.Obj("metadata", "labels")?.DeepClone(),
-                    ["annotations"] = Annotations(found),
-                },
+                ["metadata"] = metadata,
                 ["type"] = found.Str("type") ?? "Opaque",
                 ["data"] = found.Obj("data")?.DeepClone() ?? new JsonObject(),
             };

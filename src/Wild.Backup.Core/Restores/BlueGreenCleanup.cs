@@ -16,27 +16,7 @@ internal sealed class BlueGreenCleanup(IKubernetesCluster cluster, BlueGreenLayo
     {
         var app = layout.App;
         progress.Milestone(Milestones.Cleanup.Checking, app);
-        var state = layout.State;
-        if (state == RestoreState.SwitchInterrupted)
-            throw new ConflictException("SwitchIncomplete", $"A switch of app '{app}' did not finish; run Switch-WildRestore to complete it before cleaning up.") { Target = app };
-        string dir;
-        if (state == RestoreState.RestoredAwaitingSwitch)
-        {
-            if (!options.DiscardRestore)
-            {
-                throw new ConflictException("RestoreNotSwitched",
-                    $"App '{app}' has a restored copy that was not switched to ({BlueGreenLayout.Show(layout.RestoreDir)}). Switch to it with Switch-WildRestore, or throw it away with Complete-WildRestore -DiscardRestore.") { Target = app };
-            }
-            dir = layout.RestoreDir;
-        }
-        else if (state == RestoreState.SwitchedAwaitingCleanup)
-        {
-            dir = layout.OldDir;
-        }
-        else
-        {
-            throw new NotFoundException("NothingToCleanUp", $"There is no old deployment of app '{app}' to remove ({BlueGreenLayout.Show(layout.OldDir)} does not exist).") { Target = app };
-        }
+        var dir = layout.RequireCanCleanUp(options.DiscardRestore);
 
         var ns = layout.NamespaceOf(dir);
         if (Directory.Exists(layout.LiveDir) && ns == layout.LiveNamespace)

@@ -44,6 +44,62 @@ internal sealed class BlueGreenLayout(WildInstance instance, string app)
         : Directory.Exists(OldDir) ? RestoreState.SwitchedAwaitingCleanup
         : RestoreState.None;
 
+    /// <summary>A restore may start: no restored copy, old deployment or unfinished switch is in the way.</summary>
+    public void RequireCanRestore()
+    {
+        switch (State)
+        {
+            case RestoreState.RestoredAwaitingSwitch:
+                throw new ConflictException("RestoreAwaitingSwitch",
+                    $"App '{app}' already has a restored copy ({Show(RestoreDir)}). Switch to it with Switch-WildRestore, or discard it with Complete-WildRestore -DiscardRestore, before restoring again.") { Target = app };
+            case RestoreState.SwitchedAwaitingCleanup:
+                throw new ConflictException("RestoreAwaitingCleanup",
+                    $"The previous deployment of app '{app}' is still there ({Show(OldDir)}). Remove it with Complete-WildRestore before restoring again.") { Target = app };
+            case RestoreState.SwitchInterrupted:
+                throw SwitchIncomplete();
+        }
+    }
+
+    /// <summary>A switch may start (or resume, after an interrupted one).</summary>
+    public void RequireCanSwitch()
+    {
+        RequireKnown();
+        switch (State)
+        {
+            case RestoreState.None:
+                throw new NotFoundException("NoRestoreToSwitch", $"There is no restored copy of app '{app}' to switch to ({Show(RestoreDir)} does not exist). Run Restore-WildApp first.") { Target = app };
+            case RestoreState.SwitchedAwaitingCleanup:
+                throw new ConflictException("AlreadySwitched", $"App '{app}' was already switched to its restored copy; remove the old deployment with Complete-WildRestore.") { Target = app };
+            case RestoreState.RestoredAwaitingSwitch when Directory.Exists(OldDir):
+                throw new ConflictException("OldDeploymentExists", $"{Show(OldDir)} still exists from an earlier switch; remove it with Complete-WildRestore first.") { Target = app };
+        }
+    }
+
+    /// <summary>A cleanup may start; returns the directory it removes (<c>-old</c>, or <c>-restore</c> when discarding).</summary>
+    public string RequireCanCleanUp(bool discardRestore)
+    {
+        RequireKnown();
+        return State switch
+        {
+            RestoreState.SwitchInterrupted => throw SwitchIncomplete(),
+            RestoreState.RestoredAwaitingSwitch when !discardRestore => throw new ConflictException("RestoreNotSwitched",
+                $"App '{app}' has a restored copy that was not switched to ({Show(RestoreDir)}). Switch to it with Switch-WildRestore, or throw it away with Complete-WildRestore -DiscardRestore.") { Target = app },
+            RestoreState.RestoredAwaitingSwitch => RestoreDir,
+            RestoreState.SwitchedAwaitingCleanup => OldDir,
+            _ => throw new NotFoundException("NothingToCleanUp", $"There is no old deployment of app '{app}' to remove ({Show(OldDir)} does not exist).") { Target = app },
+        };
+    }
+
+    /// <summary>The app has some directory (live, restored or old) or a switch journal in this instance.</summary>
+    public void RequireKnown()
+    {
+        if (!Directory.Exists(LiveDir) && !Directory.Exists(RestoreDir) && !Directory.Exists(OldDir) && !File.Exists(JournalPath))
+            throw new NotFoundException("AppNotFound", $"App '{app}' not found in instance '{instance.Name}' ({instance.AppsPath}).") { Target = app };
+    }
+
+    private ConflictException SwitchIncomplete() =>
+        new("SwitchIncomplete", $"A switch of app '{app}' did not finish; run Switch-WildRestore to complete it first.") { Target = app };
+
     /// <summary>A relative name for messages: <c>apps/gitea-restore</c>.</summary>
     public static string Show(string dir) => "apps/" + Path.GetFileName(dir);
 

@@ -24,15 +24,7 @@ internal sealed class BlueGreenSwitch(IKubernetesCluster cluster, BlueGreenLayou
         var journal = layout.ReadJournal();
         if (journal is null)
         {
-            switch (layout.State)
-            {
-                case RestoreState.None:
-                    throw new NotFoundException("NoRestoreToSwitch", $"There is no restored copy of app '{app}' to switch to ({BlueGreenLayout.Show(layout.RestoreDir)} does not exist). Run Restore-WildApp first.") { Target = app };
-                case RestoreState.SwitchedAwaitingCleanup:
-                    throw new ConflictException("AlreadySwitched", $"App '{app}' was already switched to its restored copy; remove the old deployment with Complete-WildRestore.") { Target = app };
-            }
-            if (Directory.Exists(layout.OldDir))
-                throw new ConflictException("OldDeploymentExists", $"{BlueGreenLayout.Show(layout.OldDir)} still exists from an earlier switch; remove it with Complete-WildRestore first.") { Target = app };
+            layout.RequireCanSwitch();
             var restoreNs = layout.NamespaceOf(layout.RestoreDir);
             var hadLive = Directory.Exists(layout.LiveDir);
             var oldNs = hadLive ? layout.LiveNamespace : null;

@@ -53,6 +53,13 @@ public sealed class RestoreEndpointTests(RestoreApiFixture f) : IClassFixture<Re
         Assert.Equal("gitea-data", op["result"]!["volumes"]![0]!["pvc"]!.GetValue<string>());
         Assert.Equal("gitea-restore.cloud.example.com", op["result"]!["hosts"]![0]!["verificationHost"]!.GetValue<string>());
 
+        using var history = new HttpRequestMessage(HttpMethod.Get, $"{I}/operations/{id}/events");
+        history.Headers.Add("Last-Event-ID", "0"); // the whole kept history of the finished operation
+        using var response = await Api.Http.SendAsync(history);
+        var events = await response.Content.ReadAsStringAsync();
+        Assert.Contains("Importing volumes", events);
+        foreach (var secret in f.Cluster.World.Secrets) Assert.DoesNotContain(secret, op.ToJsonString() + events);
+
         var (code, status) = await Api.SendAsync(HttpMethod.Get, $"{I}/apps/gitea/restore/status");
         Assert.Equal(200, code);
         Assert.Equal("restoredAwaitingSwitch", status!["state"]!.GetValue<string>());

@@ -20,16 +20,7 @@ public sealed class VolumeBackupTests(BlueGreenFixture f) : IClassFixture<BlueGr
     /// <summary>An engine whose cluster is the instance's, but at a port nothing listens on.</summary>
     private WildBackupEngine UnreachableEngine()
     {
-        var text = File.ReadAllText(Path.Combine(W.InstancePath, "kubeconfig"));
-        var port = new Uri(text.Split('\n').First(l => l.TrimStart().StartsWith("server:", StringComparison.Ordinal)).Split("server:")[1].Trim()).Port;
-        var dead = Path.Combine(W.World.Root, "dead-kubeconfig");
-        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            var free = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            File.WriteAllText(dead, text.Replace($":{port}", $":{free}", StringComparison.Ordinal));
-        }
+        var dead = Kubeconfigs.WithPort(Path.Combine(W.InstancePath, "kubeconfig"), Kubeconfigs.FreePort(), Path.Combine(W.World.Root, "dead-kubeconfig"));
         return EngineWith(o => o with { OpenCluster = _ => KubernetesRestCluster.FromKubeconfig(dead) });
     }
 

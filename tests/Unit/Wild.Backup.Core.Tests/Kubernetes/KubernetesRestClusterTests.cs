@@ -131,14 +131,8 @@ public sealed class KubernetesRestClusterTests(SimulatedClusterFixture f) : ICla
     [Fact]
     public async Task A_closed_port_is_unreachable_with_a_clear_message()
     {
-        int port;
-        using (var l = new TcpListener(IPAddress.Loopback, 0))
-        {
-            l.Start();
-            port = ((IPEndPoint)l.LocalEndpoint).Port;
-        }
-        var path = f.Temp.Combine("closed-" + port);
-        File.WriteAllText(path, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(f.Kubeconfig()), @"127\.0\.0\.1:\d+", $"127.0.0.1:{port}"));
+        var port = Kubeconfigs.FreePort();
+        var path = Kubeconfigs.WithPort(f.Kubeconfig(), port, f.Temp.Combine("closed-" + port));
         await using var c = KubernetesRestCluster.FromKubeconfig(path);
         var ex = await Assert.ThrowsAsync<UnreachableClusterException>(() => c.ProbeAsync(Timeout));
         Assert.Equal(WildErrorKind.Unreachable, ex.Kind);
@@ -163,8 +157,7 @@ public sealed class KubernetesRestClusterTests(SimulatedClusterFixture f) : ICla
             }
         });
         var port = ((IPEndPoint)silent.LocalEndpoint).Port;
-        var path = f.Temp.Combine("silent-" + port);
-        File.WriteAllText(path, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(f.Kubeconfig()), @"127\.0\.0\.1:\d+", $"127.0.0.1:{port}"));
+        var path = Kubeconfigs.WithPort(f.Kubeconfig(), port, f.Temp.Combine("silent-" + port));
         await using var c = KubernetesRestCluster.FromKubeconfig(path, new ClusterOptions { CallTimeout = TimeSpan.FromSeconds(1) });
         var ex = await Assert.ThrowsAsync<UnreachableClusterException>(() => c.ProbeAsync(Timeout));
         Assert.Contains("no answer within 1 s", ex.Message);

@@ -22,14 +22,8 @@ public sealed class BlueGreenEdgeTests(BlueGreenFixture f) : IClassFixture<BlueG
     public async Task An_unreachable_cluster_is_a_clear_error_and_nothing_is_made()
     {
         var ct = Timeout;
-        var dead = Path.Combine(W.World.Root, "dead-kubeconfig");
-        int free;
-        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            free = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        }
-        File.WriteAllText(dead, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(Path.Combine(W.InstancePath, "kubeconfig")), @"127\.0\.0\.1:\d+", $"127.0.0.1:{free}"));
+        var free = Kubeconfigs.FreePort();
+        var dead = Kubeconfigs.WithPort(Path.Combine(W.InstancePath, "kubeconfig"), free, Path.Combine(W.World.Root, "dead-kubeconfig"));
         var offline = new WildBackupEngine(ClusterWorld.EngineOptions with { OpenCluster = _ => KubernetesRestCluster.FromKubeconfig(dead) });
         await offline.BackupAppAsync(W.Selector, "redis", NullObserver.Instance, ct); // configuration only
 
@@ -81,6 +75,32 @@ public sealed class BlueGreenEdgeTests(BlueGreenFixture f) : IClassFixture<BlueG
         Assert.Null(await W.GetAsync(ResourceKind.Namespace, null, "gitea-restore", Timeout));
         Assert.False(Directory.Exists(AppDir("gitea-restore")));
         Assert.NotNull(await W.GetAsync(ResourceKind.Deployment, "gitea", "gitea", Timeout));
+    }
+
+    [Fact]
+    public async Task Secrets_the_app_refers_to_but_does_not_define_are_copied_from_the_live_namespace()
+    {
+        var ct = Timeout;
+        await W.DeployAsync("immich", ct);
+        var tls = new System.Text.Json.Nodes.JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Secret",
+            ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["name"] = "immich-tls", ["namespace"] = "immich", ["labels"] = new System.Text.Json.Nodes.JsonObject { ["issued-by"] = "cert-manager" } },
+            ["type"] = "kubernetes.io/tls",
+            ["data"] = new System.Text.Json.Nodes.JsonObject { ["tls.crt"] = "Y2VydA==", ["tls.key"] = "a2V5" },
+        };
+        await W.Kube.CreateAsync(ResourceKind.Secret, tls, ct);
+        await Engine.BackupAppAsync(W.Selector, "immich", NullObserver.Instance, ct);
+        var events = new RecordingObserver();
+        await Engine.RestoreAppAsync(W.Selector, "immich", Quick, events, ct);
+        var copy = (await W.GetAsync(ResourceKind.Secret, "immich-restore", "immich-tls", ct))!;
+        Assert.Equal(("kubernetes.io/tls", "a2V5", "cert-manager"), (copy.Str("type"), copy.Str("data", "tls.key"), copy.Str("metadata", "labels", "issued-by")));
+        var appSecret = (await W.GetAsync(ResourceKind.Secret, "immich-restore", "immich-secrets", ct))!;
+        var password = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(appSecret.Str("data", "apps.immich.dbPassword")!));
+        Assert.Contains(password, W.World.Secrets);
+        foreach (var secret in W.World.Secrets) Assert.DoesNotContain(secret, events.AllText);
+        await Engine.CleanupRestoreAsync(W.Selector, "immich", new RestoreStepOptions { DiscardRestore = true }, NullObserver.Instance, ct);
     }
 
     private sealed class CancelAt(string milestone, CancellationTokenSource cts) : IOperationObserver
