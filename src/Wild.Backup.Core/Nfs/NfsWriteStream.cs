@@ -59,7 +59,7 @@ internal sealed class NfsWriteStream : Stream
         {
             while (!buffer.IsEmpty)
             {
-                _chunk ??= ArrayPool<byte>.Shared.Rent(_chunkSize);
+                _chunk ??= Rpc.PooledBuffer.Pool.Rent(_chunkSize);
                 var n = Math.Min(buffer.Length, _chunkSize - _fill);
                 buffer[..n].CopyTo(_chunk.AsMemory(_fill));
                 _fill += n;
@@ -116,7 +116,7 @@ internal sealed class NfsWriteStream : Stream
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Rpc.PooledBuffer.Pool.Return(buffer);
             throw;
         }
         _inFlight.Enqueue(new InFlight(task, buffer, offset, length));
@@ -142,7 +142,7 @@ internal sealed class NfsWriteStream : Stream
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(f.Buffer);
+            Rpc.PooledBuffer.Pool.Return(f.Buffer);
         }
     }
 
@@ -216,12 +216,12 @@ internal sealed class NfsWriteStream : Stream
             {
                 // already failing; the first error is the one reported
             }
-            ArrayPool<byte>.Shared.Return(f.Buffer);
+            Rpc.PooledBuffer.Pool.Return(f.Buffer);
         }
         if (_chunk is { } chunk)
         {
             _chunk = null;
-            ArrayPool<byte>.Shared.Return(chunk);
+            Rpc.PooledBuffer.Pool.Return(chunk);
         }
         _abort.Dispose();
         GC.SuppressFinalize(this);

@@ -14,27 +14,16 @@ namespace Wild.Backup.Core.Tests.Backups;
 
 /// <summary>Run against a local directory (<c>AppBackupTests_Local</c>) and against nfs:// served by a real NFS-Ganesha
 /// (<c>AppBackupTests_Nfs</c>): the same tests, the same expectations.</summary>
-public abstract class AppBackupTests : IDisposable
+public abstract class AppBackupTests(Func<SampleWorld, (string Uri, string LocalView)>? destination = null) : DestinationTests(destination)
 {
-    private readonly SampleWorld _world = new();
-
-    protected AppBackupTests(Func<SampleWorld, (string Uri, string LocalView)>? destination = null)
-    {
-        if (destination is not null)
-        {
-            var (uri, local) = destination(_world);
-            _world.UseDestination(uri, local);
-        }
-    }
     private readonly WildBackupEngine _engine = new();
 
-    public void Dispose() => _world.Dispose();
 
     [Fact]
     public async Task App_backup_has_the_designed_layout_and_nothing_else()
     {
-        await _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
-        var apps = Path.Combine(_world.Destination, "demo-cloud", "backups", "apps");
+        await _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
+        var apps = Path.Combine(World.Destination, "demo-cloud", "backups", "apps");
         Assert.Equal(["gitea"], Directory.EnumerateFileSystemEntries(apps).Select(Path.GetFileName));
         var dir = Path.Combine(apps, "gitea");
         Assert.Equal(
@@ -46,8 +35,8 @@ public abstract class AppBackupTests : IDisposable
     [Fact]
     public async Task Backup_json_records_every_file_with_its_real_size_and_sha256()
     {
-        var info = await _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
-        var dir = _world.BackupDir("apps/gitea");
+        var info = await _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
+        var dir = World.BackupDir("apps/gitea");
         var record = BackupRecord.Parse(File.ReadAllBytes(Path.Combine(dir, "backup.json")), dir);
         Assert.Equal(BackupKind.App, record.Kind);
         Assert.Equal("gitea", record.App);
@@ -63,15 +52,15 @@ public abstract class AppBackupTests : IDisposable
             Assert.Equal(Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant(), f.Sha256);
         }
         Assert.Equal(record.Files.Sum(f => f.Size), info.Size);
-        Assert.Equal(StoreFactory.Redact(_world.DestinationUri).TrimEnd('/') + "/demo-cloud/backups/apps/gitea", info.Location);
+        Assert.Equal(StoreFactory.Redact(World.DestinationUri).TrimEnd('/') + "/demo-cloud/backups/apps/gitea", info.Location);
         Assert.InRange(info.CreatedAt, DateTimeOffset.UtcNow.AddMinutes(-2), DateTimeOffset.UtcNow.AddMinutes(1));
     }
 
     [Fact]
     public async Task Sections_are_the_apps_own_with_comments_and_secrets_are_0600()
     {
-        await _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
-        var dir = _world.BackupDir("apps/gitea");
+        await _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
+        var dir = World.BackupDir("apps/gitea");
         Assert.Equal("""
             domain: gitea.cloud.example.com
             storage: 10Gi
@@ -85,40 +74,40 @@ public abstract class AppBackupTests : IDisposable
         Assert.False(secrets.Contains(["password"])); // postgres's, not gitea's
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, "app-secrets.yaml")));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, "config.tar.gz")));
-        Assert.Equal(File.ReadAllText(Path.Combine(_world.InstancePath, "apps", "gitea", "manifest.yaml")), File.ReadAllText(Path.Combine(dir, "manifest.yaml")));
+        Assert.Equal(File.ReadAllText(Path.Combine(World.InstancePath, "apps", "gitea", "manifest.yaml")), File.ReadAllText(Path.Combine(dir, "manifest.yaml")));
     }
 
     [Fact]
     public async Task Config_archive_unpacks_with_system_tar_to_the_identical_tree()
     {
-        await _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
+        await _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
         using var outDir = new TempDir();
-        var (code, output) = SampleWorld.Run("tar", "-xzf", _world.BackupDir("apps/gitea/config.tar.gz"), "-C", outDir.Path);
+        var (code, output) = SampleWorld.Run("tar", "-xzf", World.BackupDir("apps/gitea/config.tar.gz"), "-C", outDir.Path);
         Assert.True(code == 0, output);
-        AssertSameTree(Path.Combine(_world.InstancePath, "apps", "gitea"), outDir.Path);
+        AssertSameTree(Path.Combine(World.InstancePath, "apps", "gitea"), outDir.Path);
     }
 
     [Fact]
     public async Task Second_backup_replaces_the_first_and_leaves_no_leftovers()
     {
-        var first = await _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
-        File.WriteAllText(Path.Combine(_world.InstancePath, "apps", "gitea", "extra.yaml"), "kind: ConfigMap\n");
-        var second = await _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
+        var first = await _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
+        File.WriteAllText(Path.Combine(World.InstancePath, "apps", "gitea", "extra.yaml"), "kind: ConfigMap\n");
+        var second = await _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
         Assert.NotEqual(first.Files.Single(f => f.Name == "config.tar.gz").Sha256, second.Files.Single(f => f.Name == "config.tar.gz").Sha256);
-        var apps = Path.Combine(_world.Destination, "demo-cloud", "backups", "apps");
+        var apps = Path.Combine(World.Destination, "demo-cloud", "backups", "apps");
         Assert.Equal(["gitea"], Directory.EnumerateFileSystemEntries(apps).Select(Path.GetFileName));
-        var latest = (await _engine.GetBackupsAsync(_world.Selector, null, SampleWorld.Timeout)).Single(b => b.Name == "gitea");
+        var latest = (await _engine.GetBackupsAsync(World.Selector, null, SampleWorld.Timeout)).Single(b => b.Name == "gitea");
         Assert.Equal(second.CreatedAt, latest.CreatedAt);
     }
 
     [Fact]
     public async Task An_app_without_config_or_secrets_sections_records_them_as_absent()
     {
-        var app = Path.Combine(_world.InstancePath, "apps", "whoami");
+        var app = Path.Combine(World.InstancePath, "apps", "whoami");
         Directory.CreateDirectory(app);
         File.WriteAllText(Path.Combine(app, "deployment.yaml"), "kind: Deployment\n");
         var observer = new RecordingObserver();
-        var info = await _engine.BackupAppAsync(_world.Selector, "whoami", observer, SampleWorld.Timeout);
+        var info = await _engine.BackupAppAsync(World.Selector, "whoami", observer, SampleWorld.Timeout);
         Assert.Equal(["manifest.yaml", "app-config.yaml", "app-secrets.yaml"], info.Absent);
         Assert.Equal(["config.tar.gz"], info.Files.Select(f => f.Name));
         Assert.Contains(observer.Events, e => e.Kind == OperationEventKind.Warning && e.Milestone.Contains("app-config.yaml recorded as absent"));
@@ -128,7 +117,7 @@ public abstract class AppBackupTests : IDisposable
     public async Task Progress_passes_the_design_milestones_in_order()
     {
         var observer = new RecordingObserver();
-        await _engine.BackupAppAsync(_world.Selector, "gitea", observer, SampleWorld.Timeout);
+        await _engine.BackupAppAsync(World.Selector, "gitea", observer, SampleWorld.Timeout);
         var events = observer.Progress("apps/gitea").ToList();
         var percents = events.Select(e => e.Percent).ToList();
         Assert.Equal(percents.Order(), percents);
@@ -151,16 +140,16 @@ public abstract class AppBackupTests : IDisposable
     {
         var observer = new RecordingObserver();
         var infos = new List<BackupInfo>();
-        await foreach (var o in _engine.BackupAppsAsync(_world.Selector, null, observer, SampleWorld.Timeout)) infos.Add(o.Backup!);
-        infos.Add(await _engine.BackupClusterAsync(_world.Selector, observer, SampleWorld.Timeout));
-        var tests = await _engine.TestBackupsAsync(_world.Selector, null, false, null, observer, SampleWorld.Timeout);
+        await foreach (var o in _engine.BackupAppsAsync(World.Selector, null, observer, SampleWorld.Timeout)) infos.Add(o.Backup!);
+        infos.Add(await _engine.BackupClusterAsync(World.Selector, observer, SampleWorld.Timeout));
+        var tests = await _engine.TestBackupsAsync(World.Selector, null, false, null, observer, SampleWorld.Timeout);
         var text = observer.AllText + string.Join("\n", infos.Select(i => i.ToString() + string.Join(",", i.Files))) + string.Join("\n", tests);
-        foreach (var secret in _world.Secrets) Assert.DoesNotContain(secret, text);
+        foreach (var secret in World.Secrets) Assert.DoesNotContain(secret, text);
         // and in an error about a broken secrets file
-        File.WriteAllText(Path.Combine(_world.InstancePath, "secrets.yaml"), $"apps:\n  gitea:\n    dbPassword: {_world.Secrets[0]}\n   broken: [\n");
-        var ex = await Assert.ThrowsAsync<InvalidInputException>(() => _engine.BackupAppAsync(_world.Selector, "gitea", observer, SampleWorld.Timeout));
+        File.WriteAllText(Path.Combine(World.InstancePath, "secrets.yaml"), $"apps:\n  gitea:\n    dbPassword: {World.Secrets[0]}\n   broken: [\n");
+        var ex = await Assert.ThrowsAsync<InvalidInputException>(() => _engine.BackupAppAsync(World.Selector, "gitea", observer, SampleWorld.Timeout));
         Assert.Contains("secrets.yaml is not valid YAML", ex.Message);
-        Assert.DoesNotContain(_world.Secrets[0], ex.ToString());
+        Assert.DoesNotContain(World.Secrets[0], ex.ToString());
     }
 
     [Fact]
@@ -182,14 +171,14 @@ public abstract class AppBackupTests : IDisposable
                 },
             },
         });
-        var first = Task.Run(() => engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout));
+        var first = Task.Run(() => engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout));
         await gate.Task.WaitAsync(TimeSpan.FromMinutes(1));
-        var ex = await Assert.ThrowsAsync<ConflictException>(() => _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout));
+        var ex = await Assert.ThrowsAsync<ConflictException>(() => _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout));
         Assert.Equal("AlreadyRunning", ex.ErrorId);
         Assert.Contains("already running", ex.Message);
         Assert.Contains(Environment.MachineName, ex.Message);
         // another app is not blocked
-        await _engine.BackupAppAsync(_world.Selector, "redis", NullObserver.Instance, SampleWorld.Timeout);
+        await _engine.BackupAppAsync(World.Selector, "redis", NullObserver.Instance, SampleWorld.Timeout);
         release.SetResult();
         await first;
     }
@@ -198,37 +187,37 @@ public abstract class AppBackupTests : IDisposable
     public async Task A_lock_left_by_an_earlier_run_of_this_very_process_does_not_block_the_next()
     {
         // As when storage went away at the end of a run and its lock could not be removed: it names this process.
-        var apps = _world.BackupDir("apps");
+        var apps = World.BackupDir("apps");
         Directory.CreateDirectory(apps);
         var me = System.Diagnostics.Process.GetCurrentProcess();
         var now = DateTimeOffset.UtcNow;
         File.WriteAllText(Path.Combine(apps, ".gitea.lock"),
             $$"""{"Id":"finished-run","Operation":"backup_app","User":"root","Host":"{{Environment.MachineName}}","Pid":{{Environment.ProcessId}},"ProcessStartedAt":"{{me.StartTime.ToUniversalTime():O}}","AcquiredAt":"{{now:O}}","RefreshedAt":"{{now:O}}"}""");
-        await _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
+        await _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
         Assert.False(File.Exists(Path.Combine(apps, ".gitea.lock")));
     }
 
     [Fact]
     public async Task A_stale_lock_from_another_host_is_taken_over_after_the_timeout()
     {
-        var apps = _world.BackupDir("apps");
+        var apps = World.BackupDir("apps");
         Directory.CreateDirectory(apps);
         var old = DateTimeOffset.UtcNow.AddHours(-1);
         File.WriteAllText(Path.Combine(apps, ".gitea.lock"), $$"""{"Id":"x","Operation":"backup_app","User":"root","Host":"other-host","Pid":1,"AcquiredAt":"{{old:O}}","RefreshedAt":"{{old:O}}"}""");
         File.SetLastWriteTimeUtc(Path.Combine(apps, ".gitea.lock"), old.UtcDateTime);
-        await _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
+        await _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
         Assert.False(File.Exists(Path.Combine(apps, ".gitea.lock")));
 
         // a fresh lock from another host is respected
         File.WriteAllText(Path.Combine(apps, ".gitea.lock"), $$"""{"Id":"y","Operation":"backup_app","User":"ops","Host":"other-host","Pid":1,"AcquiredAt":"{{DateTimeOffset.UtcNow:O}}","RefreshedAt":"{{DateTimeOffset.UtcNow:O}}"}""");
-        var ex = await Assert.ThrowsAsync<ConflictException>(() => _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout));
+        var ex = await Assert.ThrowsAsync<ConflictException>(() => _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout));
         Assert.Contains("ops@other-host", ex.Message);
     }
 
     [Fact]
     public async Task Cancellation_mid_export_removes_staging_and_keeps_the_previous_backup()
     {
-        var previous = await _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
+        var previous = await _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
         using var cts = new CancellationTokenSource();
         var engine = new WildBackupEngine(new EngineOptions
         {
@@ -237,17 +226,17 @@ public abstract class AppBackupTests : IDisposable
                 OnStep = (_, op, path) => { if (op == "write" && path.Contains("config.tar.gz", StringComparison.Ordinal)) cts.Cancel(); },
             },
         });
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, cts.Token));
-        var apps = Path.Combine(_world.Destination, "demo-cloud", "backups", "apps");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, cts.Token));
+        var apps = Path.Combine(World.Destination, "demo-cloud", "backups", "apps");
         Assert.Equal(["gitea"], Directory.EnumerateFileSystemEntries(apps).Select(Path.GetFileName));
-        var latest = (await _engine.GetBackupsAsync(_world.Selector, null, SampleWorld.Timeout)).Single();
+        var latest = (await _engine.GetBackupsAsync(World.Selector, null, SampleWorld.Timeout)).Single();
         Assert.Equal(previous.CreatedAt, latest.CreatedAt);
     }
 
     [Fact]
     public async Task A_storage_call_that_hangs_fails_the_backup_as_unreachable_and_does_not_hang_it()
     {
-        var previous = await _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
+        var previous = await _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
         using var release = new ManualResetEventSlim();
         var engine = new WildBackupEngine(new EngineOptions
         {
@@ -258,16 +247,16 @@ public abstract class AppBackupTests : IDisposable
                 OnStep = (_, op, path) => { if (op == "write" && path.EndsWith("config.tar.gz", StringComparison.Ordinal)) release.Wait(TimeSpan.FromMinutes(2)); },
             },
         });
-        var ex = await Assert.ThrowsAsync<StorageUnreachableException>(() => engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1)));
+        var ex = await Assert.ThrowsAsync<StorageUnreachableException>(() => engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1)));
         Assert.Equal("Cannot reach backup storage. Check network connection.", ex.Message);
         Assert.Contains("did not answer within", ex.Detail);
         release.Set();
         // The stuck call, once released, finds its work cancelled: it cleans up (staging, lock) and publishes nothing.
-        var apps = _world.BackupDir("apps");
+        var apps = World.BackupDir("apps");
         var deadline = DateTime.UtcNow.AddMinutes(1);
         while (Directory.EnumerateFileSystemEntries(apps).Count() > 1 && DateTime.UtcNow < deadline) await Task.Delay(50);
         Assert.Equal(["gitea"], Directory.EnumerateFileSystemEntries(apps).Select(Path.GetFileName));
-        var test = (await _engine.TestBackupsAsync(_world.Selector, ["gitea"], false, null, NullObserver.Instance, SampleWorld.Timeout)).Single();
+        var test = (await _engine.TestBackupsAsync(World.Selector, ["gitea"], false, null, NullObserver.Instance, SampleWorld.Timeout)).Single();
         Assert.True(test.Passed);
         Assert.Equal(previous.CreatedAt, test.CreatedAt);
     }
@@ -275,19 +264,19 @@ public abstract class AppBackupTests : IDisposable
     [Fact]
     public async Task A_write_that_reads_back_differently_is_not_published()
     {
-        var previous = await _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
+        var previous = await _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
         var engine = new WildBackupEngine(new EngineOptions { OpenStore = d => new BitFlippingStore(StoreFactory.OpenRaw(d), "app-config.yaml") });
-        var ex = await Assert.ThrowsAsync<CorruptBackupException>(() => engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout));
+        var ex = await Assert.ThrowsAsync<CorruptBackupException>(() => engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout));
         Assert.Contains("app-config.yaml", ex.Message);
         Assert.Contains("previous backup was kept", ex.Message);
-        Assert.Equal(previous.CreatedAt, (await _engine.GetBackupsAsync(_world.Selector, null, SampleWorld.Timeout)).Single().CreatedAt);
+        Assert.Equal(previous.CreatedAt, (await _engine.GetBackupsAsync(World.Selector, null, SampleWorld.Timeout)).Single().CreatedAt);
     }
 
     [Fact]
     public async Task All_apps_go_on_when_one_fails_and_the_failure_names_the_app()
     {
         // A directory that looks like an app but whose tree cannot be read.
-        var broken = Path.Combine(_world.InstancePath, "apps", "broken");
+        var broken = Path.Combine(World.InstancePath, "apps", "broken");
         Directory.CreateDirectory(Path.Combine(broken, "secret-dir"));
         File.WriteAllText(Path.Combine(broken, "manifest.yaml"), "name: broken\n");
         var outcomes = new List<BackupOutcome>();
@@ -298,7 +287,7 @@ public abstract class AppBackupTests : IDisposable
                 OnStep = (_, op, path) => { if (op == "create" && path.Contains("apps/.broken.staging", StringComparison.Ordinal) && path.EndsWith("config.tar.gz", StringComparison.Ordinal)) throw new IOException("simulated I/O error"); },
             },
         });
-        await foreach (var o in engine.BackupAppsAsync(_world.Selector, null, NullObserver.Instance, SampleWorld.Timeout)) outcomes.Add(o);
+        await foreach (var o in engine.BackupAppsAsync(World.Selector, null, NullObserver.Instance, SampleWorld.Timeout)) outcomes.Add(o);
         Assert.Equal(["broken", "gitea", "immich", "postgres", "redis"], outcomes.Select(o => o.Name));
         Assert.Null(outcomes[0].Backup);
         Assert.Contains("simulated I/O error", outcomes[0].Error!.Message);
@@ -315,22 +304,22 @@ public abstract class AppBackupTests : IDisposable
     public async Task Bad_app_names_are_refused_before_anything_is_touched(string name)
     {
         var engine = new WildBackupEngine(new EngineOptions { OpenStore = _ => throw new InvalidOperationException("store must not be opened") });
-        var ex = await Assert.ThrowsAsync<InvalidInputException>(() => engine.BackupAppAsync(_world.Selector, name, NullObserver.Instance, SampleWorld.Timeout));
+        var ex = await Assert.ThrowsAsync<InvalidInputException>(() => engine.BackupAppAsync(World.Selector, name, NullObserver.Instance, SampleWorld.Timeout));
         Assert.Equal("InvalidAppName", ex.ErrorId);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(_world.Destination));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(World.Destination));
     }
 
     [Fact]
     public async Task An_overlong_name_is_refused()
     {
-        var ex = await Assert.ThrowsAsync<InvalidInputException>(() => _engine.BackupAppAsync(_world.Selector, new string('a', 64), NullObserver.Instance, SampleWorld.Timeout));
+        var ex = await Assert.ThrowsAsync<InvalidInputException>(() => _engine.BackupAppAsync(World.Selector, new string('a', 64), NullObserver.Instance, SampleWorld.Timeout));
         Assert.Contains("longer than 63", ex.Message);
     }
 
     [Fact]
     public async Task Unknown_app_is_not_found()
     {
-        var ex = await Assert.ThrowsAsync<NotFoundException>(() => _engine.BackupAppAsync(_world.Selector, "nextcloud", NullObserver.Instance, SampleWorld.Timeout));
+        var ex = await Assert.ThrowsAsync<NotFoundException>(() => _engine.BackupAppAsync(World.Selector, "nextcloud", NullObserver.Instance, SampleWorld.Timeout));
         Assert.Equal("AppNotFound", ex.ErrorId);
         Assert.Contains("nextcloud", ex.Message);
     }

@@ -14,23 +14,11 @@ namespace Wild.Backup.Core.Tests.Backups;
 /// close, flush, rename and delete — leaves the previous or the new backup complete and verifiable, and the next run
 /// succeeds and cleans up. The child is this test assembly run in crash-child mode (Support/CrashChild.cs).
 /// </summary>
-public abstract class CrashSafetyTests : IDisposable
+public abstract class CrashSafetyTests(ITestOutputHelper output, Func<SampleWorld, (string Uri, string LocalView)>? destination = null) : DestinationTests(destination)
 {
-    private readonly ITestOutputHelper _output;
-    private readonly SampleWorld _world = new();
+    private readonly ITestOutputHelper _output = output;
     private readonly WildBackupEngine _engine = new();
 
-    protected CrashSafetyTests(ITestOutputHelper output, Func<SampleWorld, (string Uri, string LocalView)>? destination = null)
-    {
-        _output = output;
-        if (destination is not null)
-        {
-            var (uri, local) = destination(_world);
-            _world.UseDestination(uri, local);
-        }
-    }
-
-    public void Dispose() => _world.Dispose();
 
     [Theory]
     [InlineData("gitea")]
@@ -38,8 +26,8 @@ public abstract class CrashSafetyTests : IDisposable
     public async Task Killing_the_backup_at_every_step_leaves_a_complete_backup(string target)
     {
         var isCluster = target == "cluster";
-        var markerDir = isCluster ? Path.Combine(_world.InstancePath, "setup", "cluster-services") : Path.Combine(_world.InstancePath, "apps", target);
-        var address = isCluster ? BackupLayout.Cluster(_world.Instance) : BackupLayout.App(_world.Instance, target);
+        var markerDir = isCluster ? Path.Combine(World.InstancePath, "setup", "cluster-services") : Path.Combine(World.InstancePath, "apps", target);
+        var address = isCluster ? BackupLayout.Cluster(World.Instance) : BackupLayout.App(World.Instance, target);
         await BackupInProcess(target);
 
         var (code, text) = Child(target, 0);
@@ -48,7 +36,7 @@ public abstract class CrashSafetyTests : IDisposable
         Assert.InRange(steps, 20, 10_000);
         _output.WriteLine($"{target}: {steps} store steps per backup");
 
-        await using var store = new LocalDirectoryStore(_world.Destination);
+        await using var store = new LocalDirectoryStore(World.Destination);
         for (var k = 1; k <= steps; k++)
         {
             var marker = $"iteration {k}";
@@ -66,13 +54,13 @@ public abstract class CrashSafetyTests : IDisposable
             Assert.True(problems.Count == 0, $"step {k}: {string.Join("; ", problems)}");
             // ...and it is the previous one or the new one, whole.
             var isPrevious = record!.CreatedAt == previous.CreatedAt;
-            var archive = Path.Combine(_world.Destination, dir!, isCluster ? "setup.tar.gz" : "config.tar.gz");
+            var archive = Path.Combine(World.Destination, dir!, isCluster ? "setup.tar.gz" : "config.tar.gz");
             var isNew = SampleWorld.Run("tar", "-xzOf", archive, "marker.txt") is (0, var m) && m == marker;
             Assert.True(isPrevious || isNew, $"step {k}: the surviving backup is neither the previous nor the new one");
 
             // The next run takes over the dead process's lock at once, succeeds, and leaves nothing behind.
             await BackupInProcess(target);
-            var parent = Path.Combine(_world.Destination, address.Parent);
+            var parent = Path.Combine(World.Destination, address.Parent);
             var left = Directory.EnumerateFileSystemEntries(parent).Select(Path.GetFileName).Where(n => n!.StartsWith('.') || n == address.Name).ToList();
             Assert.True(left.SequenceEqual([address.Name]), $"step {k}: leftovers {string.Join(", ", left)}");
         }
@@ -80,14 +68,14 @@ public abstract class CrashSafetyTests : IDisposable
 
     private async Task BackupInProcess(string target)
     {
-        if (target == "cluster") await _engine.BackupClusterAsync(_world.Selector, NullObserver.Instance, SampleWorld.Timeout);
-        else await _engine.BackupAppAsync(_world.Selector, target, NullObserver.Instance, SampleWorld.Timeout);
+        if (target == "cluster") await _engine.BackupClusterAsync(World.Selector, NullObserver.Instance, SampleWorld.Timeout);
+        else await _engine.BackupAppAsync(World.Selector, target, NullObserver.Instance, SampleWorld.Timeout);
     }
 
     private (int, string) Child(string target, long killAt)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        return SampleWorld.Run(dotnet, typeof(CrashChild).Assembly.Location, "crash-child", _world.DataDir, _world.DestinationUri, target, killAt.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return SampleWorld.Run(dotnet, typeof(CrashChild).Assembly.Location, "crash-child", World.DataDir, World.DestinationUri, target, killAt.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 }
 

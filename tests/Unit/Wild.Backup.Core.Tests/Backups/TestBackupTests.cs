@@ -8,28 +8,21 @@ using Xunit;
 namespace Wild.Backup.Core.Tests.Backups;
 
 /// <summary>Test-WildBackup's engine side: re-verification names what is wrong.</summary>
-public abstract class TestBackupTests : IDisposable
+public abstract class TestBackupTests : DestinationTests
 {
-    private readonly SampleWorld _world = new();
     private readonly WildBackupEngine _engine = new();
 
-    protected TestBackupTests(Func<SampleWorld, (string Uri, string LocalView)>? destination = null)
+    protected TestBackupTests(Func<SampleWorld, (string Uri, string LocalView)>? destination = null) : base(destination)
     {
-        if (destination is not null)
-        {
-            var (uri, local) = destination(_world);
-            _world.UseDestination(uri, local);
-        }
-        _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout).GetAwaiter().GetResult();
-        _engine.BackupClusterAsync(_world.Selector, NullObserver.Instance, SampleWorld.Timeout).GetAwaiter().GetResult();
+        _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout).GetAwaiter().GetResult();
+        _engine.BackupClusterAsync(World.Selector, NullObserver.Instance, SampleWorld.Timeout).GetAwaiter().GetResult();
     }
 
-    public void Dispose() => _world.Dispose();
 
     [Fact]
     public async Task Intact_backups_pass()
     {
-        var results = await _engine.TestBackupsAsync(_world.Selector, null, false, null, NullObserver.Instance, SampleWorld.Timeout);
+        var results = await _engine.TestBackupsAsync(World.Selector, null, false, null, NullObserver.Instance, SampleWorld.Timeout);
         Assert.Equal(["cluster", "gitea"], results.Select(r => r.Name));
         Assert.All(results, r => Assert.True(r.Passed));
         Assert.Equal(4, results[1].FilesChecked);
@@ -39,11 +32,11 @@ public abstract class TestBackupTests : IDisposable
     [Fact]
     public async Task A_changed_byte_is_found_and_the_file_named()
     {
-        var file = _world.BackupDir("apps/gitea/config.tar.gz");
+        var file = World.BackupDir("apps/gitea/config.tar.gz");
         var bytes = File.ReadAllBytes(file);
         bytes[bytes.Length / 2] ^= 0x40;
         File.WriteAllBytes(file, bytes);
-        var r = (await _engine.TestBackupsAsync(_world.Selector, ["gitea"], false, null, NullObserver.Instance, SampleWorld.Timeout)).Single();
+        var r = (await _engine.TestBackupsAsync(World.Selector, ["gitea"], false, null, NullObserver.Instance, SampleWorld.Timeout)).Single();
         Assert.False(r.Passed);
         Assert.Equal("config.tar.gz", Assert.Single(r.Problems).File);
         Assert.Contains("SHA-256", r.Problems[0].Problem);
@@ -52,21 +45,21 @@ public abstract class TestBackupTests : IDisposable
     [Fact]
     public async Task Missing_truncated_and_unrecorded_files_are_each_reported()
     {
-        File.Delete(_world.BackupDir("cluster/talosconfig"));
-        File.WriteAllText(_world.BackupDir("cluster/kubeconfig"), "short");
-        File.WriteAllText(_world.BackupDir("cluster/notes.txt"), "who put this here");
-        var r = (await _engine.TestBackupsAsync(_world.Selector, null, true, null, NullObserver.Instance, SampleWorld.Timeout)).Single();
+        File.Delete(World.BackupDir("cluster/talosconfig"));
+        File.WriteAllText(World.BackupDir("cluster/kubeconfig"), "short");
+        File.WriteAllText(World.BackupDir("cluster/notes.txt"), "who put this here");
+        var r = (await _engine.TestBackupsAsync(World.Selector, null, true, null, NullObserver.Instance, SampleWorld.Timeout)).Single();
         Assert.Equal("cluster", r.Name);
         Assert.Equal(
-            ["kubeconfig: size is 5 bytes, backup.json says " + new FileInfo(Path.Combine(_world.InstancePath, "kubeconfig")).Length, "notes.txt: not recorded in backup.json", "talosconfig: missing"],
+            ["kubeconfig: size is 5 bytes, backup.json says " + new FileInfo(Path.Combine(World.InstancePath, "kubeconfig")).Length, "notes.txt: not recorded in backup.json", "talosconfig: missing"],
             r.Problems.Select(p => p.ToString()).Order(StringComparer.Ordinal));
     }
 
     [Fact]
     public async Task A_damaged_backup_json_is_reported_not_thrown()
     {
-        File.WriteAllText(_world.BackupDir("apps/gitea/backup.json"), "{ not json");
-        var r = (await _engine.TestBackupsAsync(_world.Selector, ["gitea"], false, null, NullObserver.Instance, SampleWorld.Timeout)).Single();
+        File.WriteAllText(World.BackupDir("apps/gitea/backup.json"), "{ not json");
+        var r = (await _engine.TestBackupsAsync(World.Selector, ["gitea"], false, null, NullObserver.Instance, SampleWorld.Timeout)).Single();
         Assert.Equal("backup.json", Assert.Single(r.Problems).File);
         Assert.Contains("damaged", r.Problems[0].Problem);
     }
@@ -74,7 +67,7 @@ public abstract class TestBackupTests : IDisposable
     [Fact]
     public async Task Testing_an_app_without_a_backup_is_not_found()
     {
-        var ex = await Assert.ThrowsAsync<NotFoundException>(() => _engine.TestBackupsAsync(_world.Selector, ["redis"], false, null, NullObserver.Instance, SampleWorld.Timeout));
+        var ex = await Assert.ThrowsAsync<NotFoundException>(() => _engine.TestBackupsAsync(World.Selector, ["redis"], false, null, NullObserver.Instance, SampleWorld.Timeout));
         Assert.Contains("No backup of app 'redis'", ex.Message);
     }
 }

@@ -13,35 +13,24 @@ namespace Wild.Backup.Core.Tests.Restores;
 
 /// <summary>Run against a local directory (<c>AppConfigRestoreTests_Local</c>) and against nfs:// served by a real NFS-Ganesha
 /// (<c>AppConfigRestoreTests_Nfs</c>): the same tests, the same expectations.</summary>
-public abstract class AppConfigRestoreTests : IDisposable
+public abstract class AppConfigRestoreTests(Func<SampleWorld, (string Uri, string LocalView)>? destination = null) : DestinationTests(destination)
 {
-    private readonly SampleWorld _world = new();
-
-    protected AppConfigRestoreTests(Func<SampleWorld, (string Uri, string LocalView)>? destination = null)
-    {
-        if (destination is not null)
-        {
-            var (uri, local) = destination(_world);
-            _world.UseDestination(uri, local);
-        }
-    }
     private readonly WildBackupEngine _engine = new();
 
-    public void Dispose() => _world.Dispose();
 
     [Fact]
     public async Task App_sections_are_merged_back_leaving_other_apps_and_comments()
     {
-        var configPath = Path.Combine(_world.InstancePath, "config.yaml");
-        var secretsPath = Path.Combine(_world.InstancePath, "secrets.yaml");
+        var configPath = Path.Combine(World.InstancePath, "config.yaml");
+        var secretsPath = Path.Combine(World.InstancePath, "secrets.yaml");
         var originalConfig = File.ReadAllText(configPath);
         var originalSecrets = File.ReadAllText(secretsPath);
-        await _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
+        await _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
 
         File.WriteAllText(configPath, YamlDocumentText.Parse(originalConfig).SetValue(["apps", "gitea"], "domain: broken\n").Text);
         File.WriteAllText(secretsPath, YamlDocumentText.Parse(originalSecrets).Remove(["apps", "gitea"]).Text);
 
-        var result = await _engine.RestoreAppConfigAsync(_world.Selector, "gitea", null, NullObserver.Instance, SampleWorld.Timeout);
+        var result = await _engine.RestoreAppConfigAsync(World.Selector, "gitea", null, NullObserver.Instance, SampleWorld.Timeout);
 
         Assert.Equal(originalConfig, File.ReadAllText(configPath));
         Assert.Equal(YamlDocumentText.Parse(originalSecrets).ExtractValue(["apps", "gitea"]), YamlDocumentText.Load(secretsPath).ExtractValue(["apps", "gitea"]));
@@ -53,11 +42,11 @@ public abstract class AppConfigRestoreTests : IDisposable
     [Fact]
     public async Task App_files_extract_to_a_new_directory_identical_to_the_original()
     {
-        await _engine.BackupAppAsync(_world.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
-        var target = Path.Combine(_world.InstancePath, "apps", "gitea-restore");
-        await _engine.ExtractAppFilesAsync(_world.Selector, "gitea", null, target, SampleWorld.Timeout);
-        AppBackupTests.AssertSameTree(Path.Combine(_world.InstancePath, "apps", "gitea"), target);
-        var ex = await Assert.ThrowsAsync<ConflictException>(() => _engine.ExtractAppFilesAsync(_world.Selector, "gitea", null, target, SampleWorld.Timeout));
+        await _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
+        var target = Path.Combine(World.InstancePath, "apps", "gitea-restore");
+        await _engine.ExtractAppFilesAsync(World.Selector, "gitea", null, target, SampleWorld.Timeout);
+        AppBackupTests.AssertSameTree(Path.Combine(World.InstancePath, "apps", "gitea"), target);
+        var ex = await Assert.ThrowsAsync<ConflictException>(() => _engine.ExtractAppFilesAsync(World.Selector, "gitea", null, target, SampleWorld.Timeout));
         Assert.Contains("already exists", ex.Message);
     }
 }

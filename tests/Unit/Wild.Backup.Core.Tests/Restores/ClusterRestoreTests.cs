@@ -13,29 +13,18 @@ namespace Wild.Backup.Core.Tests.Restores;
 
 /// <summary>Run against a local directory (<c>ClusterRestoreTests_Local</c>) and against nfs:// served by a real NFS-Ganesha
 /// (<c>ClusterRestoreTests_Nfs</c>): the same tests, the same expectations.</summary>
-public abstract class ClusterRestoreTests : IDisposable
+public abstract class ClusterRestoreTests(Func<SampleWorld, (string Uri, string LocalView)>? destination = null) : DestinationTests(destination)
 {
-    private readonly SampleWorld _world = new();
-
-    protected ClusterRestoreTests(Func<SampleWorld, (string Uri, string LocalView)>? destination = null)
-    {
-        if (destination is not null)
-        {
-            var (uri, local) = destination(_world);
-            _world.UseDestination(uri, local);
-        }
-    }
     private readonly WildBackupEngine _engine = new();
 
-    public void Dispose() => _world.Dispose();
 
-    private string InstanceFile(string name) => Path.Combine(_world.InstancePath, name);
+    private string InstanceFile(string name) => Path.Combine(World.InstancePath, name);
 
     [Fact]
     public async Task Restore_brings_back_cluster_sections_and_keeps_the_current_apps()
     {
         var originalConfig = File.ReadAllText(InstanceFile("config.yaml"));
-        await _engine.BackupClusterAsync(_world.Selector, NullObserver.Instance, SampleWorld.Timeout);
+        await _engine.BackupClusterAsync(World.Selector, NullObserver.Instance, SampleWorld.Timeout);
 
         // Afterwards: the cluster section changes (to be undone) and the apps change (to be kept).
         var changed = YamlDocumentText.Load(InstanceFile("config.yaml"))
@@ -45,7 +34,7 @@ public abstract class ClusterRestoreTests : IDisposable
         File.WriteAllText(InstanceFile("config.yaml"), changed.Text);
         var appsAfter = YamlDocumentText.Load(InstanceFile("config.yaml")).ExtractTopLevelEntry("apps");
 
-        var result = await _engine.RestoreClusterAsync(_world.Selector, null, NullObserver.Instance, SampleWorld.Timeout);
+        var result = await _engine.RestoreClusterAsync(World.Selector, null, NullObserver.Instance, SampleWorld.Timeout);
 
         var restored = File.ReadAllText(InstanceFile("config.yaml"));
         var expected = originalConfig[..originalConfig.IndexOf("# Apps deployed", StringComparison.Ordinal)] + appsAfter;
@@ -58,11 +47,11 @@ public abstract class ClusterRestoreTests : IDisposable
     public async Task Kubeconfig_and_talosconfig_are_replaced_and_the_previous_kept_as_bak_0600()
     {
         var original = File.ReadAllBytes(InstanceFile("kubeconfig"));
-        await _engine.BackupClusterAsync(_world.Selector, NullObserver.Instance, SampleWorld.Timeout);
+        await _engine.BackupClusterAsync(World.Selector, NullObserver.Instance, SampleWorld.Timeout);
         File.WriteAllText(InstanceFile("kubeconfig"), "apiVersion: v1\nkind: Config\nclusters: []\n");
         File.Delete(InstanceFile("talosconfig"));
 
-        var result = await _engine.RestoreClusterAsync(_world.Selector, null, NullObserver.Instance, SampleWorld.Timeout);
+        var result = await _engine.RestoreClusterAsync(World.Selector, null, NullObserver.Instance, SampleWorld.Timeout);
 
         Assert.Equal(original, File.ReadAllBytes(InstanceFile("kubeconfig")));
         Assert.Equal("apiVersion: v1\nkind: Config\nclusters: []\n", File.ReadAllText(InstanceFile("kubeconfig.bak")));
@@ -77,26 +66,26 @@ public abstract class ClusterRestoreTests : IDisposable
     [Fact]
     public async Task Cluster_services_are_swapped_in_and_the_previous_tree_kept()
     {
-        await _engine.BackupClusterAsync(_world.Selector, NullObserver.Instance, SampleWorld.Timeout);
-        var services = Path.Combine(_world.InstancePath, "setup", "cluster-services");
+        await _engine.BackupClusterAsync(World.Selector, NullObserver.Instance, SampleWorld.Timeout);
+        var services = Path.Combine(World.InstancePath, "setup", "cluster-services");
         Directory.Delete(Path.Combine(services, "traefik"), recursive: true);
         File.WriteAllText(Path.Combine(services, "stray.yaml"), "x: 1\n");
 
-        await _engine.RestoreClusterAsync(_world.Selector, null, NullObserver.Instance, SampleWorld.Timeout);
+        await _engine.RestoreClusterAsync(World.Selector, null, NullObserver.Instance, SampleWorld.Timeout);
 
         Assert.True(File.Exists(Path.Combine(services, "traefik", "wild-manifest.yaml")));
         Assert.False(File.Exists(Path.Combine(services, "stray.yaml")));
         Assert.True(File.Exists(Path.Combine(services + ".bak", "stray.yaml")));
-        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(_world.InstancePath, "setup"), ".*"));
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(World.InstancePath, "setup"), ".*"));
     }
 
     [Fact]
     public async Task Migration_restores_another_instances_backup_into_this_instance()
     {
-        await _engine.BackupClusterAsync(_world.Selector, NullObserver.Instance, SampleWorld.Timeout);
-        var (newPath, _) = SampleInstance.Write(_world.DataDir, "new-cloud", seed: 99);
+        await _engine.BackupClusterAsync(World.Selector, NullObserver.Instance, SampleWorld.Timeout);
+        var (newPath, _) = SampleInstance.Write(World.DataDir, "new-cloud", seed: 99);
         File.Delete(Path.Combine(newPath, "kubeconfig"));
-        var selector = _world.Selector with { Instance = "new-cloud" };
+        var selector = World.Selector with { Instance = "new-cloud" };
 
         var result = await _engine.RestoreClusterAsync(selector, "demo-cloud", NullObserver.Instance, SampleWorld.Timeout);
 
@@ -109,17 +98,17 @@ public abstract class ClusterRestoreTests : IDisposable
     [Fact]
     public async Task A_damaged_backup_restores_nothing()
     {
-        await _engine.BackupClusterAsync(_world.Selector, NullObserver.Instance, SampleWorld.Timeout);
+        await _engine.BackupClusterAsync(World.Selector, NullObserver.Instance, SampleWorld.Timeout);
         File.WriteAllText(InstanceFile("kubeconfig"), "current");
-        var tampered = _world.BackupDir("cluster/cluster-config.yaml");
+        var tampered = World.BackupDir("cluster/cluster-config.yaml");
         File.AppendAllText(tampered, "evil: true\n");
-        var before = Directory.EnumerateFiles(_world.InstancePath, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
+        var before = Directory.EnumerateFiles(World.InstancePath, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
 
-        var ex = await Assert.ThrowsAsync<CorruptBackupException>(() => _engine.RestoreClusterAsync(_world.Selector, null, NullObserver.Instance, SampleWorld.Timeout));
+        var ex = await Assert.ThrowsAsync<CorruptBackupException>(() => _engine.RestoreClusterAsync(World.Selector, null, NullObserver.Instance, SampleWorld.Timeout));
 
         Assert.Contains("cluster-config.yaml", ex.Message);
         Assert.Contains("Nothing was restored", ex.Message);
-        var after = Directory.EnumerateFiles(_world.InstancePath, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
+        var after = Directory.EnumerateFiles(World.InstancePath, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
         Assert.Equal(before.Keys.Order(), after.Keys.Order());
         Assert.All(before, kv => Assert.Equal(kv.Value, after[kv.Key]));
     }
@@ -127,16 +116,16 @@ public abstract class ClusterRestoreTests : IDisposable
     [Fact]
     public async Task Restore_without_a_backup_is_not_found()
     {
-        var ex = await Assert.ThrowsAsync<NotFoundException>(() => _engine.RestoreClusterAsync(_world.Selector, null, NullObserver.Instance, SampleWorld.Timeout));
+        var ex = await Assert.ThrowsAsync<NotFoundException>(() => _engine.RestoreClusterAsync(World.Selector, null, NullObserver.Instance, SampleWorld.Timeout));
         Assert.Contains("No backup of the cluster", ex.Message);
     }
 
     [Fact]
     public async Task Restore_reports_the_restore_milestones()
     {
-        await _engine.BackupClusterAsync(_world.Selector, NullObserver.Instance, SampleWorld.Timeout);
+        await _engine.BackupClusterAsync(World.Selector, NullObserver.Instance, SampleWorld.Timeout);
         var observer = new RecordingObserver();
-        await _engine.RestoreClusterAsync(_world.Selector, null, observer, SampleWorld.Timeout);
+        await _engine.RestoreClusterAsync(World.Selector, null, observer, SampleWorld.Timeout);
         var events = observer.Progress("cluster").ToList();
         Assert.Equal((10, "Validating backup"), (events[0].Percent, events[0].Milestone));
         Assert.Equal((100, "Restore complete"), (events[^1].Percent, events[^1].Milestone));
