@@ -9,6 +9,7 @@
     wild cluster restore [--from-instance <name>]       Restore-WildCluster
     wild app restore-switch <app>                       Switch-WildRestore (switch to the restored version)
     wild app restore-cleanup <app>                      Complete-WildRestore (remove the old deployment)
+    wild app restore-status <app>                       Get-WildRestore (blue-green state and health)
     wild app list                                       Get-WildApp
     wild backup list                                    Get-WildBackup
     wild backup test [<app>…]                           Test-WildBackup
@@ -66,6 +67,7 @@ function wild {
         'cluster restore' { Restore-WildCluster @storage @from @timeout }
         'app restore-switch' { Need 'Switch-WildRestore'; One $targets 'wild app restore-switch'; Switch-WildRestore -Name $targets[0] @common @timeout }
         'app restore-cleanup' { Need 'Complete-WildRestore'; One $targets 'wild app restore-cleanup'; Complete-WildRestore -Name $targets[0] @common @timeout }
+        'app restore-status' { One $targets 'wild app restore-status'; Get-WildRestore -Name $targets[0] @common }
         'app list' { Get-WildApp @common }
         'backup list' { Get-WildBackup @storage @from }
         'backup test' { if ($targets.Count -gt 0) { Test-WildBackup -Name $targets @storage @from } else { Test-WildBackup @storage @from } }

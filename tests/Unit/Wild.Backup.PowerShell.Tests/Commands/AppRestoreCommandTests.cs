@@ -105,7 +105,9 @@ public abstract class AppRestoreCommandTests(AppRestoreFixture f)
         (output, ps) = Ps.Invoke("wild app restore-cleanup postgres --data-dir $data");
         Assert.Empty(ps.Streams.Error);
         Assert.Single(output);
-        Assert.Equal("postgres-restore", Assert.Single(((AppRestoreStatus)Assert.Single(Ps.Invoke("Get-WildRestore postgres -DataDir $data").Output).BaseObject).Health, h => h.Object.StartsWith("StatefulSet", StringComparison.Ordinal)).Object.Split(' ')[1].Split('/')[0]);
+        var status = (AppRestoreStatus)Assert.Single(Ps.Invoke("wild app restore-status postgres --data-dir $data").Output).BaseObject;
+        Assert.Equal((RestoreState.None, "postgres-restore"), (status.State, status.LiveNamespace));
+        Assert.Contains(status.Health, h => h.Object == "StatefulSet postgres-restore/postgres" && h.Ready);
     }
 
     [Fact]
