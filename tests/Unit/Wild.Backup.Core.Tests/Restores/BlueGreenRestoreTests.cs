@@ -165,6 +165,9 @@ public sealed class BlueGreenRestoreTests(BlueGreenFixture f) : IClassFixture<Bl
         await Engine.CleanupRestoreAsync(W.Selector, "gitea", new RestoreStepOptions(), NullObserver.Instance, ct);
         Assert.Equal("gitea", Engine.GetApp(W.Selector, "gitea").Namespace);
         Assert.Null(await W.GetAsync(ResourceKind.Namespace, null, "gitea-restore", ct));
+        // The first restore's volume lived in gitea-restore: it went with that namespace, nothing leaks.
+        await GoneAsync(ResourceKind.PersistentVolume, null, restored.LonghornVolume);
+        await GoneAsync(LonghornApi.Volumes, LonghornApi.Namespace, restored.LonghornVolume);
     }
 
     [Fact]
