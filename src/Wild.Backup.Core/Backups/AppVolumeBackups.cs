@@ -17,7 +17,8 @@ namespace Wild.Backup.Core.Backups;
 /// <para>Without a cluster (no kubeconfig, or it cannot be reached): the backup is taken of the configuration, with a
 /// warning, and the previous backup's volume entries are carried over (marked <see cref="BackupVolumeRecord.CarriedOver"/>)
 /// so a backup taken while the cluster is down still restores the last data instead of silently dropping it; nothing
-/// is deleted from Longhorn.</para>
+/// is deleted from Longhorn. Likewise a claim of the previous backup that is gone now (or the whole namespace) keeps its
+/// last volume backup.</para>
 /// <para>Deletions are by the names recorded in backup.json, plus leftovers of earlier failed runs found by this
 /// instance/app/destination's labels — never on a failed listing.</para>
 /// </summary>
@@ -87,16 +88,19 @@ internal sealed class AppVolumeBackups(WildInstance instance, string destination
                 Exports = carried.Select(v => new VolumeExport(v.Pvc, 0, (_, _) => Task.FromResult(v with { CarriedOver = true }))).ToList(),
             };
         }
-        if (!await NamespaceExistsAsync(cluster, app.Namespace, ct).ConfigureAwait(false))
-        {
-            progress.Verbose($"Namespace {app.Namespace} does not exist on the cluster: app '{app.Name}' is not deployed, no volumes to back up.");
-            return new Plan { Labels = labels, Previous = previous };
-        }
-        var claims = await LonghornClaims.FindAsync(cluster, app.Namespace, s => progress.Warning($"Not backed up: {s}."), ct).ConfigureAwait(false);
-        if (claims.Count == 0) return new Plan { Labels = labels, Previous = previous };
-        await LonghornApi.RequireAsync(cluster, ct).ConfigureAwait(false);
+        var deployed = await NamespaceExistsAsync(cluster, app.Namespace, ct).ConfigureAwait(false);
+        var claims = deployed ? await LonghornClaims.FindAsync(cluster, app.Namespace, s => progress.Warning($"Not backed up: {s}."), ct).ConfigureAwait(false) : [];
+        if (!deployed) progress.Verbose($"Namespace {app.Namespace} does not exist on the cluster: app '{app.Name}' is not deployed.");
+        if (claims.Count > 0) await LonghornApi.RequireAsync(cluster, ct).ConfigureAwait(false);
         var plan = new Plan { Labels = labels, Previous = previous };
         var exports = new List<VolumeExport>();
+        // A claim the previous backup holds that is gone now (deleted, or the whole namespace lost — the very case a
+        // backup is for) keeps its last volume backup: never drop data because a listing came back short.
+        foreach (var gone in (previous?.Volumes ?? []).Where(v => claims.All(c => c.Name != v.Pvc)))
+        {
+            progress.Warning($"Claim {gone.Pvc} is not in namespace {app.Namespace} any more; its last volume backup (of {gone.BackedUpAt:u}) is kept and recorded again.");
+            exports.Add(new VolumeExport(gone.Pvc, 0, (_, _) => Task.FromResult(gone with { CarriedOver = true })));
+        }
         foreach (var claim in claims)
         {
             var size = await VolumeSizeAsync(cluster, claim, ct).ConfigureAwait(false);
