@@ -166,10 +166,11 @@ internal sealed class BlueGreenRestore(
         var restored = new List<RestoredVolume>();
         if (record.Volumes.Count == 0) return restored;
         await LonghornApi.RequireAsync(cluster, ct).ConfigureAwait(false);
-        var restores = new LonghornRestores(cluster, options.Timeout, pollInterval);
         long before = 0;
         foreach (var v in record.Volumes)
         {
+            // Silence allowed: the timeout plus a minute per GiB, as for any operation step (OperationManager.StepLimit).
+            var restores = new LonghornRestores(cluster, Operations.OperationManager.StepLimit(options.Timeout, v.SizeBytes), pollInterval);
             if (v.CarriedOver) progress.Warning($"Claim {v.Pvc}: the backup carried its volume over from an earlier backup (data as of {v.BackedUpAt:u}).");
             await restores.EnsureBackupKnownAsync(v, progress.Verbose, ct).ConfigureAwait(false);
             var volumeName = LonghornRestores.NewVolumeName(v.Pvc);
