@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Wild.Backup.Core.Kubernetes.Kustomize;
 
 namespace Wild.Backup.Core.Kubernetes;
 
@@ -32,7 +31,4 @@ public static class ManifestApplier
         }
         return applied;
     }
-
-    /// <summary>Whether a kind is cluster-scoped, before discovery (kustomize's list).</summary>
-    public static bool IsClusterScoped(string kind) => KustomizeRenderer.IsClusterScoped(kind);
 }

@@ -22,8 +22,7 @@ public static partial class LonghornApi
     public static readonly ResourceKind BackupVolumes = new("longhorn.io", "v1beta2", "BackupVolume", "backupvolumes", true);
     public static readonly ResourceKind BackupTargets = new("longhorn.io", "v1beta2", "BackupTarget", "backuptargets", true);
 
-    /// <summary>Longhorn's label on Backups and BackupVolumes naming the volume, and on Engines (<c>longhornvolume</c>).</summary>
-    public const string LabelBackupVolume = "backup-volume";
+    /// <summary>Longhorn's label on a volume's Engines, naming the volume.</summary>
     public const string LabelEngineVolume = "longhornvolume";
 
     /// <summary>The product's labels on the Snapshots and Backups it makes.</summary>
