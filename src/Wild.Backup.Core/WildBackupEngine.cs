@@ -315,10 +315,18 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
         /// <summary>The slot's current backup record (for its volumes), or null when there is none or it cannot be read.</summary>
         private async Task<BackupRecord?> PreviousRecordAsync(JobState s, CancellationToken ct)
         {
-            if (await new BackupSlot(Store, s.Job.Address).ResolveAsync(ct).ConfigureAwait(false) is not { } dir) return null;
             try
             {
-                return await BackupVerifier.ReadRecordAsync(Store, dir, ct).ConfigureAwait(false);
+                // The live backup, almost always; only without one (mid-swap after a crash) look through the slot.
+                try
+                {
+                    return await BackupVerifier.ReadRecordAsync(Store, s.Job.Address.LivePath, ct).ConfigureAwait(false);
+                }
+                catch (NotFoundException)
+                {
+                    if (await new BackupSlot(Store, s.Job.Address).ResolveAsync(ct).ConfigureAwait(false) is not { } dir) return null;
+                    return await BackupVerifier.ReadRecordAsync(Store, dir, ct).ConfigureAwait(false);
+                }
             }
             catch (CorruptBackupException)
             {
