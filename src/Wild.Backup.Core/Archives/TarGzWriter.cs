@@ -56,10 +56,11 @@ public static class TarGzWriter
             {
                 var entry = new GnuTarEntry(TarEntryType.RegularFile, name);
                 SetMetadata(entry, info);
-                await using var data = Storage.LocalFileStream.OpenRead(file.FullName);
+                var raw = Storage.LocalFileStream.OpenRead(file.FullName);
+                await using var data = sourceBytes is null ? raw : new ProgressReadStream(raw, sourceBytes);
                 entry.DataStream = data;
                 await tar.WriteEntryAsync(entry, ct).ConfigureAwait(false);
-                sourceBytes?.Invoke(file.Length + 1024);
+                sourceBytes?.Invoke(1024);
             }
             else
             {

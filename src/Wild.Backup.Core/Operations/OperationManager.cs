@@ -194,19 +194,35 @@ public sealed class OperationManager : IAsyncDisposable
         running.Cancellation.Dispose();
     }
 
-    private void Update(Running running, OperationRecord record, string type, bool save, OperationEvent? detail = null)
+    /// <param name="save">Write the record to disk before publishing (creation and the end: what the daemon's web app
+    /// and restart recovery must see). Progress is published first and written behind, at most every
+    /// <see cref="OperationManagerOptions.SaveEvery"/> or on a milestone change, off the engine's thread: a slow disk
+    /// (fsync behind a large backup) never delays subscribers or the backup itself.</param>
+    private void Update(Running running, OperationRecord record, string type, bool save, OperationEvent? detail = null, bool saveBehind = false)
     {
         lock (running)
         {
             running.Record = record;
             _records[record.Id] = record;
-            if (save || DateTime.UtcNow - running.LastSaved >= _options.SaveEvery)
+            if (!save && (saveBehind || DateTime.UtcNow - running.LastSaved >= _options.SaveEvery))
             {
                 running.LastSaved = DateTime.UtcNow;
-                TrySave(record);
+                if (Interlocked.Exchange(ref running.SaveQueued, 1) == 0) _ = Task.Run(() => SaveLatest(running));
             }
         }
+        if (save) SaveLatest(running);
         Hub.Publish(type, record, detail);
+    }
+
+    /// <summary>Writes the operation's newest record; one writer per operation at a time, so an older record can never
+    /// land after a newer one.</summary>
+    private void SaveLatest(Running running)
+    {
+        lock (running.SaveGate)
+        {
+            Interlocked.Exchange(ref running.SaveQueued, 0);
+            TrySave(running.Record);
+        }
     }
 
     private void TrySave(OperationRecord record)
@@ -334,6 +350,8 @@ public sealed class OperationManager : IAsyncDisposable
         /// <summary>Total bytes of the current step, when it reports them (extends its silence limit).</summary>
         public long? StepBytes { get; set; }
         public DateTime LastSaved { get; set; }
+        public int SaveQueued;
+        public object SaveGate { get; } = new();
         public string? TimedOutStep { get; set; }
         public bool CancelRequested { get; set; }
     }
@@ -352,7 +370,7 @@ public sealed class OperationManager : IAsyncDisposable
                 milestoneChanged = record.Message.Split(':')[0] != message.Split(':')[0];
                 record = record with { Progress = Math.Clamp(percent, 0, 100), Message = message };
             }
-            manager.Update(running, record, "operation:progress", save: milestoneChanged, detail: e);
+            manager.Update(running, record, "operation:progress", save: false, detail: e, saveBehind: milestoneChanged);
         }
     }
 }

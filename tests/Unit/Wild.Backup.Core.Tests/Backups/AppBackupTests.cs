@@ -136,6 +136,19 @@ public abstract class AppBackupTests(Func<SampleWorld, (string Uri, string Local
     }
 
     [Fact]
+    public async Task One_large_file_reports_progress_while_it_is_archived_not_only_when_done()
+    {
+        var big = Path.Combine(World.InstancePath, "apps", "gitea", "data.bin");
+        File.WriteAllBytes(big, new byte[8 << 20]);
+        var observer = new RecordingObserver();
+        await _engine.BackupAppAsync(World.Selector, "gitea", observer, SampleWorld.Timeout);
+        var inside = observer.Progress("apps/gitea")
+            .Where(e => e is { Milestone: "Exporting data", Message: "config.tar.gz" } && e.BytesDone > 0 && e.BytesDone < (8 << 20))
+            .Select(e => e.BytesDone).Distinct().ToList();
+        Assert.True(inside.Count >= 5, $"progress inside the 8 MiB file: {string.Join(", ", inside)}");
+    }
+
+    [Fact]
     public async Task No_secret_value_appears_in_events_results_or_errors()
     {
         var observer = new RecordingObserver();

@@ -68,6 +68,38 @@ public sealed class OperationManagerTests : IAsyncLifetime
         Assert.Equal(100, json["progress"]!.GetValue<int>());
     }
 
+
+    [Fact]
+    public async Task The_record_on_disk_follows_milestones_and_a_late_progress_write_never_undoes_the_end()
+    {
+        // Saving on every event: thousands of writes behind, racing the final one.
+        await _manager.DisposeAsync();
+        _manager = NewManager(new OperationManagerOptions { WatchEvery = TimeSpan.FromMilliseconds(50), SaveEvery = TimeSpan.Zero });
+        var reachedExport = new TaskCompletionSource();
+        var goOn = new TaskCompletionSource();
+        var op = _manager.Start("demo-cloud", "backup_app", "gitea", "apps/gitea", async ctx =>
+        {
+            var progress = new ProgressReporter(ctx.Observer, "apps/gitea", "Backing up app gitea");
+            progress.Milestone(Milestones.Backup.ExportingData, "config.tar.gz");
+            reachedExport.SetResult();
+            await goOn.Task;
+            for (var i = 0; i < 3000; i++) progress.Bytes(Milestones.Backup.ExportingData, i, 3000, "f" + i);
+            return null;
+        });
+        var path = Path.Combine(OperationsDir, op.Id + ".json");
+        await reachedExport.Task.WaitAsync(Wait);
+        // Written behind the event, shortly after.
+        for (var i = 0; i < 300 && !File.ReadAllText(path).Contains("Exporting data"); i++) await Task.Delay(10);
+        Assert.Contains("Exporting data", File.ReadAllText(path));
+        goOn.SetResult();
+        var final = await _manager.WaitAsync("demo-cloud", op.Id, CancellationToken.None).WaitAsync(Wait);
+        Assert.Equal(OperationStatus.Completed, final.Status);
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal("completed", JsonNode.Parse(File.ReadAllText(path))!["status"]!.GetValue<string>());
+            await Task.Delay(5);
+        }
+    }
     [Fact]
     public async Task A_failing_operation_records_the_error_code_and_message()
     {
