@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Wild.Backup.Core;
 using Wild.Backup.Core.Kubernetes;
-using Wild.Backup.Core.Kubernetes.Kustomize;
 using Wild.Backup.Simulator.Cluster;
+using Wild.Backup.Simulator.Hosting;
 using Wild.Backup.Simulator.Longhorn;
 
 namespace Wild.Backup.Testing;
@@ -18,18 +18,19 @@ public sealed class ClusterWorld : IAsyncDisposable
     public const string ClaimSize = "64Mi";
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
 
-    private ClusterWorld(SampleWorld world, SimulatedCluster cluster, IKubernetesCluster kube)
+    private ClusterWorld(SampleWorld world, InstanceCluster cluster)
     {
         World = world;
-        Cluster = cluster;
-        Kube = kube;
+        Instance = cluster;
     }
 
     public SampleWorld World { get; }
-    public SimulatedCluster Cluster { get; }
+    /// <summary>The cluster behind the sample instance (kubeconfig in the instance, apps deployed as Wild Cloud does).</summary>
+    public InstanceCluster Instance { get; }
+    public SimulatedCluster Cluster => Instance.Cluster;
     public LonghornSimulator Longhorn => Cluster.Longhorn;
     /// <summary>The cluster as the product sees it (from the instance's kubeconfig).</summary>
-    public IKubernetesCluster Kube { get; }
+    public IKubernetesCluster Kube => Instance.Kube;
     public string InstancePath => World.InstancePath;
     public InstanceSelector Selector => World.Selector;
 
@@ -48,46 +49,13 @@ public sealed class ClusterWorld : IAsyncDisposable
             Longhorn = longhorn ?? new LonghornOptions { PollInterval = TimeSpan.FromSeconds(1) },
         };
         configure?.Invoke(options);
-        var cluster = await SimulatedCluster.StartAsync(options);
-        try
-        {
-            cluster.WriteKubeconfig(Path.Combine(world.InstancePath, "kubeconfig"));
-            foreach (var file in Directory.EnumerateFiles(Path.Combine(world.InstancePath, "apps"), "*.yaml", SearchOption.AllDirectories))
-            {
-                var text = File.ReadAllText(file);
-                if (text.Contains("storage: 10Gi", StringComparison.Ordinal)) File.WriteAllText(file, text.Replace("storage: 10Gi", "storage: " + ClaimSize, StringComparison.Ordinal));
-            }
-            var kube = KubernetesRestCluster.FromKubeconfig(Path.Combine(world.InstancePath, "kubeconfig"));
-            return new ClusterWorld(world, cluster, kube);
-        }
-        catch
-        {
-            await cluster.DisposeAsync();
-            throw;
-        }
+        return new ClusterWorld(world, await InstanceCluster.StartAsync(world.InstancePath, options, ClaimSize, CancellationToken.None));
     }
 
     /// <summary>Deploys an app from <c>apps/{app}</c> (render, server-side apply) and waits until it is ready.</summary>
-    public async Task<IReadOnlyList<AppliedObject>> DeployAsync(string app, CancellationToken ct)
-    {
-        var objects = KustomizeRenderer.Render(Path.Combine(InstancePath, "apps", app));
-        var applied = await ManifestApplier.ApplyAsync(Kube, objects, _ => { }, _ => { }, ct);
-        await WaitReadyAsync(applied, ct);
-        return applied;
-    }
+    public Task<IReadOnlyList<AppliedObject>> DeployAsync(string app, CancellationToken ct) => Instance.DeployAsync(app, Wait, ct);
 
-    public async Task WaitReadyAsync(IReadOnlyList<AppliedObject> applied, CancellationToken ct)
-    {
-        await Waits.UntilAsync(async t =>
-        {
-            foreach (var a in applied.Where(a => Readiness.IsWaitable(a.Kind.Kind)))
-            {
-                var o = await Kube.GetAsync(a.Kind, a.Object.Namespace(), a.Object.Name(), t);
-                if (o is null || !Readiness.Check(o).Ready) return (false, true, a.Object.Describe());
-            }
-            return (true, true, "ready");
-        }, Wait, TimeSpan.FromMilliseconds(100), null, s => new TimeoutException("not ready: " + s), ct);
-    }
+    public Task WaitReadyAsync(IReadOnlyList<AppliedObject> applied, CancellationToken ct) => Instance.WaitReadyAsync(applied, Wait, ct);
 
     /// <summary>The Longhorn volume behind a claim, once it is bound.</summary>
     public Task<string> VolumeOfAsync(string ns, string claim, CancellationToken ct) => Longhorn.WaitForVolumeAsync(ns, claim, Wait, ct);
@@ -96,8 +64,7 @@ public sealed class ClusterWorld : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Kube.DisposeAsync();
-        await Cluster.DisposeAsync();
+        await Instance.DisposeAsync();
         World.Dispose();
     }
 }
