@@ -41,6 +41,9 @@ public sealed class OperationManager : IAsyncDisposable
     private readonly OperationManagerOptions _options;
     private readonly ConcurrentDictionary<string, Running> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, OperationRecord> _records = new(StringComparer.Ordinal);
+    /// <summary>The work of every operation of this process until its last record is written (it leaves
+    /// <see cref="_running"/> a little earlier, as its end is published).</summary>
+    private readonly ConcurrentDictionary<string, Task> _work = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _housekeeping;
     private static readonly OperationOwner Me = OperationOwner.Current();
@@ -94,7 +97,8 @@ public sealed class OperationManager : IAsyncDisposable
         }
         Update(running, record, "operation:created", save: true);
         progressOf ??= e => e.Target == engineTarget ? (e.Percent, Describe(e)) : null;
-        running.Task = Task.Run(() => RunAsync(running, work, progressOf));
+        running.Task = _work[record.Id] = Task.Run(() => RunAsync(running, work, progressOf));
+        _ = running.Task.ContinueWith(_ => _work.TryRemove(record.Id, out var _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return record;
     }
 
@@ -125,14 +129,14 @@ public sealed class OperationManager : IAsyncDisposable
     public bool Cancel(string instance, string id)
     {
         var record = Get(instance, id);
+        if (record.IsTerminal)
+            throw new ConflictException("OperationFinished", $"Operation {id} already finished ({record.Status.ToString().ToLowerInvariant()}).") { Target = id };
         if (_running.TryGetValue(id, out var running))
         {
             running.CancelRequested = true;
             running.Cancellation.Cancel();
             return true;
         }
-        if (record.IsTerminal)
-            throw new ConflictException("OperationFinished", $"Operation {id} already finished ({record.Status.ToString().ToLowerInvariant()}).") { Target = id };
         File.WriteAllText(CancelRequestPath(_directory.GetInstance(instance), id), DateTimeOffset.UtcNow.ToString("O"));
         return true;
     }
@@ -190,7 +194,6 @@ public sealed class OperationManager : IAsyncDisposable
             final = running.Record with { Status = OperationStatus.Failed, Error = new OperationError("InternalError", $"Unexpected error ({ex.GetType().Name}). See the server log."), Message = "unexpected error", EndedAt = DateTimeOffset.UtcNow };
         }
         Update(running, final, HubEvent.TypeFor(final.Status), save: true);
-        _running.TryRemove(running.Record.Id, out _);
         running.Cancellation.Dispose();
     }
 
@@ -204,6 +207,9 @@ public sealed class OperationManager : IAsyncDisposable
         {
             running.Record = record;
             _records[record.Id] = record;
+            // Finished: no longer running before anyone hears of it, so a client that saw the end can start the next
+            // operation on the same target at once, and a late cancel is told the operation already finished.
+            if (record.IsTerminal) lock (_running) _running.TryRemove(record.Id, out _);
             if (!save && (saveBehind || DateTime.UtcNow - running.LastSaved >= _options.SaveEvery))
             {
                 running.LastSaved = DateTime.UtcNow;
@@ -334,7 +340,7 @@ public sealed class OperationManager : IAsyncDisposable
         _stop.Cancel();
         await _housekeeping.ConfigureAwait(false);
         foreach (var r in _running.Values) r.Cancellation.Cancel();
-        var tasks = _running.Values.Select(r => r.Task).OfType<Task>().ToArray();
+        var tasks = _work.Values.ToArray();
         await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         _stop.Dispose();
     }

@@ -127,6 +127,23 @@ public sealed class OperationManagerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Once_its_end_is_published_the_target_is_free_and_a_cancel_is_refused()
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            using var sub = _hub.Subscribe(e => e.IsTerminal, capacity: 16);
+            var op = _manager.Start("demo-cloud", "backup_app", "gitea", "apps/gitea", _ => Task.FromResult<JsonNode?>(null));
+            var end = (await sub.ReadAsync(CancellationToken.None).AsTask().WaitAsync(Wait))!;
+            Assert.Equal(op.Id, end.Operation.Id);
+            // Right after the terminal event, with no pause: the next operation on the same target starts, and
+            // cancelling the finished one is a conflict, not a silent success.
+            Assert.Throws<ConflictException>(() => _manager.Cancel("demo-cloud", op.Id));
+            var next = _manager.Start("demo-cloud", "restore_app", "gitea", "apps/gitea", _ => Task.FromResult<JsonNode?>(null));
+            await _manager.WaitAsync("demo-cloud", next.Id, CancellationToken.None).WaitAsync(Wait);
+        }
+    }
+
+    [Fact]
     public async Task One_operation_per_target_the_second_is_refused_with_the_running_id()
     {
         var release = new TaskCompletionSource();
