@@ -215,6 +215,11 @@ public sealed class GaneshaServer : IAsyncDisposable
                     {
                         // a free port was taken between choosing it and binding it: choose again
                     }
+                    catch (GaneshaStartException ex) when (attempt < 3 && ex.RegistrationFailed)
+                    {
+                        // another Ganesha outside our start lock registered with rpcbind at the same moment: try again
+                        await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct).ConfigureAwait(false);
+                    }
                 }
             }
             finally
@@ -229,7 +234,18 @@ public sealed class GaneshaServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Launches the daemon and waits until it serves, holding the machine-wide start lock: every Ganesha drops the
+    /// NFS/MOUNT registrations in rpcbind and then registers its own, and exits if another one registered in between,
+    /// so two servers starting at once (parallel test projects, parallel test classes) must take turns.
+    /// </summary>
     private async Task LaunchAndWaitAsync(CancellationToken ct)
+    {
+        using var turn = await StartLock.AcquireAsync(_options.StartTimeout, ct).ConfigureAwait(false);
+        await LaunchAndWaitHoldingLockAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task LaunchAndWaitHoldingLockAsync(CancellationToken ct)
     {
         var recovery = Path.Combine(_workDirectory, "recovery");
         Directory.CreateDirectory(recovery);
@@ -274,7 +290,8 @@ public sealed class GaneshaServer : IAsyncDisposable
                 throw new GaneshaStartException(
                     $"ganesha.nfsd exited with code {SafeExitCode(process)} while starting (ports {NfsPort}/{MountPort}, export {_options.ExportDirectory}). Log tail:\n{tail}",
                     portInUse: LogSince(logStart).Contains("Address already in use", StringComparison.OrdinalIgnoreCase)
-                               || tail.Contains("Cannot bind", StringComparison.OrdinalIgnoreCase));
+                               || tail.Contains("Cannot bind", StringComparison.OrdinalIgnoreCase),
+                    registrationFailed: LogSince(logStart).Contains("Cannot register", StringComparison.Ordinal));
             }
             var listing = await ProbeAsync(ct).ConfigureAwait(false);
             if (listing.Ok) return;
@@ -423,7 +440,8 @@ public sealed class GaneshaServer : IAsyncDisposable
 }
 
 /// <summary>NFS-Ganesha could not be started; the message carries the reason and the log tail.</summary>
-public sealed class GaneshaStartException(string message, bool portInUse) : Exception(message)
+public sealed class GaneshaStartException(string message, bool portInUse, bool registrationFailed = false) : Exception(message)
 {
     internal bool PortInUse { get; } = portInUse;
+    internal bool RegistrationFailed { get; } = registrationFailed;
 }

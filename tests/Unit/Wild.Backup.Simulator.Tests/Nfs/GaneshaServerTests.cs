@@ -57,6 +57,26 @@ public sealed class GaneshaServerTests : IDisposable
     }
 
     [Fact]
+    public async Task Servers_started_at_the_same_moment_all_serve()
+    {
+        // Each Ganesha re-registers NFS and MOUNT with rpcbind at start and exits if another registered in between:
+        // parallel test projects start servers at once, so starts must take turns.
+        var servers = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => GaneshaServer.StartAsync(new GaneshaOptions { ExportDirectory = _export })));
+        try
+        {
+            foreach (var g in servers)
+            {
+                Assert.True(g.IsRunning);
+                Assert.Equal(0, (await Run("nfs-ls", LibnfsUrl(g))).Code);
+            }
+        }
+        finally
+        {
+            foreach (var g in servers) await g.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Stop_start_again_and_restart_keep_the_ports_and_the_data()
     {
         await using var g = await GaneshaServer.StartAsync(new GaneshaOptions { ExportDirectory = _export });
