@@ -129,6 +129,7 @@ public sealed class LocalDirectoryStore : IBackupStore
         var fullTo = Full(to);
         return Run(from, fullFrom =>
         {
+            if (!overwrite && RenameNoReplace(from, to, fullFrom, fullTo)) return true;
             if (File.Exists(fullFrom))
             {
                 if (Directory.Exists(fullTo)) throw Conflict(to);
@@ -155,6 +156,26 @@ public sealed class LocalDirectoryStore : IBackupStore
             MarkPending(Path.GetDirectoryName(fullTo)!);
             return true;
         }, ct);
+    }
+
+    /// <summary>The atomic no-replace rename (<see cref="AtomicRename"/>); false when only the portable path can do it here.</summary>
+    private bool RenameNoReplace(string from, string to, string fullFrom, string fullTo)
+    {
+        switch (AtomicRename.NoReplace(fullFrom, fullTo, () => Directory.Exists(fullFrom)))
+        {
+            case AtomicRename.Outcome.Renamed:
+                MarkPending(Path.GetDirectoryName(fullFrom)!);
+                MarkPending(Path.GetDirectoryName(fullTo)!);
+                return true;
+            case AtomicRename.Outcome.TargetExists:
+                throw Conflict(to);
+            case AtomicRename.Outcome.Missing:
+                EnsureRoot();
+                if (!Path.Exists(fullFrom)) throw NotFound(from);
+                throw NotFound(StorePath.GetParent(StorePath.Normalize(to)) ?? "");
+            default:
+                return false;
+        }
     }
 
     public Task DeleteFileAsync(string path, CancellationToken ct) => Run(path, full =>

@@ -203,6 +203,37 @@ public abstract class StoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Renames_racing_for_one_name_without_overwrite_have_exactly_one_winner()
+    {
+        // Destination locks rest on this: of several contenders renaming their file onto one name, one wins and the
+        // others are refused — never two winners, the later silently replacing the earlier.
+        const int contenders = 4;
+        for (var round = 0; round < 150; round++)
+        {
+            var target = $"race-{round}";
+            for (var i = 0; i < contenders; i++) await WriteAsync($"{target}.{i}.tmp", [(byte)i]);
+            using var start = new Barrier(contenders);
+            var attempts = Enumerable.Range(0, contenders).Select(i => Task.Factory.StartNew(() =>
+            {
+                start.SignalAndWait(Ct);
+                try
+                {
+                    Store.RenameAsync($"{target}.{i}.tmp", target, overwrite: false, Ct).GetAwaiter().GetResult();
+                    return i;
+                }
+                catch (ConflictException)
+                {
+                    return -1;
+                }
+            }, Ct, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+            var winners = (await Task.WhenAll(attempts)).Where(i => i >= 0).ToList();
+            var winner = Assert.Single(winners);
+            Assert.Equal([(byte)winner], await ReadAsync(target));
+            Assert.Null(await Store.StatAsync($"{target}.{winner}.tmp", Ct));
+        }
+    }
+
+    [Fact]
     public async Task Rename_file_with_overwrite_replaces_the_target()
     {
         await WriteAsync("new.tmp", [9, 9]);
