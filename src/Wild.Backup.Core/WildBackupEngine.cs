@@ -164,7 +164,7 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
     /// <summary>
     /// Takes the backups: one snapshot of the instance's config files for the run, then batches of up to
     /// <see cref="BatchMaxBackups"/>: each backup's contents read and its slot locked; each parent directory listed once
-    /// and every slot repaired from it; the backups staged concurrently; the batch committed (<see cref="BackupBatch"/>);
+    /// and every slot repaired from it; the apps' volumes planned from their previous records; the backups staged concurrently; the batch committed (<see cref="BackupBatch"/>);
     /// the locks released. Outcomes come in job order.
     /// </summary>
     private async IAsyncEnumerable<BackupOutcome> RunBackupsAsync(Scope scope, IReadOnlyList<BackupJob> jobs, IOperationObserver observer, ProgressReporter? overall, [EnumeratorCancellation] CancellationToken ct)
@@ -238,11 +238,6 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
                 _free -= s.Contents.EstimatedBytes;
                 if (_parentsMade.Add(s.Job.Address.Parent)) await Store.CreateDirectoryAsync(s.Job.Address.Parent, ct).ConfigureAwait(false);
                 s.Lock = await DestinationLock.AcquireAsync(Store, s.Job.Address, s.Job.Operation, s.Job.What, options.LockStaleAfter, ct).ConfigureAwait(false);
-                if (s.Job.AppInfo is { } app)
-                {
-                    s.Volumes = await volumes.PlanAsync(app, await PreviousRecordAsync(s, ct).ConfigureAwait(false), s.Progress, ct).ConfigureAwait(false);
-                    s.Contents = s.Contents with { Volumes = s.Volumes.Exports };
-                }
             }
             catch (Exception ex) when (IsBackupFailure(ex))
             {
@@ -265,6 +260,8 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
                         var listing = await Store.ListAsync(group.Key, ct).ConfigureAwait(false);
                         foreach (var s in group) await Guard(s, () => new BackupSlot(Store, s.Job.Address).RepairAsync(listing, ct)).ConfigureAwait(false);
                     }
+                    // Repaired, each slot's previous backup (if any) is at its live path: plan the apps' volumes from it.
+                    foreach (var s in ready.Where(s => s.Outcome is null && s.Job.AppInfo is not null)) await Guard(s, () => PlanVolumesAsync(s, ct)).ConfigureAwait(false);
                     using var gate = new SemaphoreSlim(Math.Clamp(Environment.ProcessorCount, 1, 4));
                     // Staging is mostly CPU (archive, compress, hash) with synchronous file I/O: run the backups of a
                     // chunk on separate threads, a few at a time.
@@ -312,21 +309,25 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
             }
         }
 
-        /// <summary>The slot's current backup record (for its volumes), or null when there is none or it cannot be read.</summary>
+        /// <summary>"Creating snapshot" for an app's volumes: its Longhorn claims, with the previous backup's record.</summary>
+        private async Task PlanVolumesAsync(JobState s, CancellationToken ct)
+        {
+            s.Volumes = await volumes.PlanAsync(s.Job.AppInfo!, await PreviousRecordAsync(s, ct).ConfigureAwait(false), s.Progress, ct).ConfigureAwait(false);
+            s.Contents = s.Contents! with { Volumes = s.Volumes.Exports };
+        }
+
+        /// <summary>The previous backup's record (for its volumes), read from the live path of a repaired slot; null when
+        /// there is none or it cannot be read. Reading it after the repair (not before) means a backup never needs its own
+        /// listing of the parent directory to find a previous backup left mid-swap by a crash.</summary>
         private async Task<BackupRecord?> PreviousRecordAsync(JobState s, CancellationToken ct)
         {
             try
             {
-                // The live backup, almost always; only without one (mid-swap after a crash) look through the slot.
-                try
-                {
-                    return await BackupVerifier.ReadRecordAsync(Store, s.Job.Address.LivePath, ct).ConfigureAwait(false);
-                }
-                catch (NotFoundException)
-                {
-                    if (await new BackupSlot(Store, s.Job.Address).ResolveAsync(ct).ConfigureAwait(false) is not { } dir) return null;
-                    return await BackupVerifier.ReadRecordAsync(Store, dir, ct).ConfigureAwait(false);
-                }
+                return await BackupVerifier.ReadRecordAsync(Store, s.Job.Address.LivePath, ct).ConfigureAwait(false);
+            }
+            catch (NotFoundException)
+            {
+                return null;
             }
             catch (CorruptBackupException)
             {

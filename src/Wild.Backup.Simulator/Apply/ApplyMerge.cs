@@ -32,8 +32,8 @@ internal static class ApplyMerge
                     var result = la.Select(e => e?.DeepClone()).ToList();
                     foreach (var item in ca)
                     {
-                        var key = FieldSet.KeyElement(item, schema.ListMapKeys);
-                        var index = result.FindIndex(r => FieldSet.KeyElement(r, schema.ListMapKeys) == key);
+                        var key = FieldSet.KeyElement(item, schema);
+                        var index = result.FindIndex(r => FieldSet.KeyElement(r, schema) == key);
                         if (index >= 0)
                         {
                             result[index] = MergeNode(result[index], item, schema.Items);

@@ -78,7 +78,7 @@ internal sealed class FieldSet
                 if (a.Count == 0) { set.Add(prefix); return; }
                 foreach (var item in a)
                 {
-                    prefix.Add(KeyElement(item, schema.ListMapKeys));
+                    prefix.Add(KeyElement(item, schema));
                     set.Add(prefix);
                     Collect(item, schema.Items, prefix, set);
                     prefix.RemoveAt(prefix.Count - 1);
@@ -99,13 +99,15 @@ internal sealed class FieldSet
         }
     }
 
-    /// <summary>The <c>k:{...}</c> element naming an associative list item by its key fields (sorted by name).</summary>
-    public static string KeyElement(JsonNode? item, IEnumerable<string> keys)
+    /// <summary>The <c>k:{...}</c> element naming an associative list item by its key fields (sorted by name); a key
+    /// field the item leaves out takes the schema's default for it.</summary>
+    public static string KeyElement(JsonNode? item, SchemaNode schema)
     {
         var o = new JsonObject();
-        foreach (var k in keys.Order(StringComparer.Ordinal))
+        foreach (var k in schema.ListMapKeys.Order(StringComparer.Ordinal))
         {
             if (item is JsonObject io && io[k] is { } v) o[k] = v.DeepClone();
+            else if (schema.ListMapKeyDefaults.TryGetValue(k, out var d)) o[k] = d;
         }
         return "k:" + o.ToJson();
     }

@@ -10,6 +10,9 @@ namespace Wild.Backup.Simulator.Resources;
 /// </summary>
 internal static class BuiltInSchemas
 {
+    /// <summary>Ports leave protocol out; the API defaults it to TCP (OpenAPI default of the list-map key).</summary>
+    private static readonly IReadOnlyDictionary<string, string> ProtocolTcp = new Dictionary<string, string> { ["protocol"] = "TCP" };
+
     public static SchemaNode ObjectMeta() => Struct(
         ("finalizers", SetList()),
         ("ownerReferences", MapList(["uid"])),
@@ -20,7 +23,7 @@ internal static class BuiltInSchemas
     public static SchemaNode Conditions() => MapList(["type"]);
 
     public static SchemaNode Container() => Struct(
-        ("ports", MapList(["containerPort", "protocol"], smpKey: "containerPort")),
+        ("ports", MapList(["containerPort", "protocol"], smpKey: "containerPort", keyDefaults: ProtocolTcp)),
         ("env", MapList(["name"])),
         ("volumeMounts", MapList(["mountPath"])),
         ("volumeDevices", MapList(["devicePath"])),
@@ -82,7 +85,7 @@ internal static class BuiltInSchemas
     public static SchemaNode Service() => Struct(
         ("metadata", ObjectMeta()),
         ("spec", Struct(
-            ("ports", MapList(["port", "protocol"], smpKey: "port")),
+            ("ports", MapList(["port", "protocol"], smpKey: "port", keyDefaults: ProtocolTcp)),
             ("clusterIPs", AtomicList()),
             ("ipFamilies", AtomicList()),
             ("externalIPs", AtomicList()),

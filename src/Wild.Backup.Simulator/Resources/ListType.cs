@@ -32,6 +32,10 @@ internal sealed class SchemaNode
 
     public string[] ListMapKeys { get; set; } = [];
 
+    /// <summary>Defaults of key fields (Service and container ports: protocol TCP). An item that leaves a key field out is
+    /// matched with its default, as structured-merge-diff does with the OpenAPI defaults of list-map keys.</summary>
+    public IReadOnlyDictionary<string, string> ListMapKeyDefaults { get; set; } = new Dictionary<string, string>();
+
     /// <summary>True when the object/map is owned and replaced as a whole (x-kubernetes-map-type: atomic).</summary>
     public bool AtomicObject { get; set; }
 
@@ -64,11 +68,12 @@ internal sealed class SchemaNode
     }
 
     /// <summary>An associative list; the first key is the SMP merge key unless given.</summary>
-    public static SchemaNode MapList(string[] keys, SchemaNode? item = null, string? smpKey = null, bool smpMerge = true)
+    public static SchemaNode MapList(string[] keys, SchemaNode? item = null, string? smpKey = null, bool smpMerge = true, IReadOnlyDictionary<string, string>? keyDefaults = null)
         => new()
         {
             ListType = ListType.Map,
             ListMapKeys = keys,
+            ListMapKeyDefaults = keyDefaults ?? new Dictionary<string, string>(),
             Items = item ?? new SchemaNode(),
             PatchMergeKey = smpMerge ? smpKey ?? keys[0] : null,
             PatchMerge = smpMerge,

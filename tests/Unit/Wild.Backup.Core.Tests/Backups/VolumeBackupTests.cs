@@ -113,6 +113,28 @@ public sealed class VolumeBackupTests(BlueGreenFixture f) : IClassFixture<BlueGr
     }
 
     [Fact]
+    public async Task A_previous_backup_left_mid_swap_by_a_crash_still_hands_its_volumes_to_the_next_backup()
+    {
+        var ct = Timeout;
+        var destination = Path.Combine(W.World.Root, "nas-crashed-swap");
+        Directory.CreateDirectory(destination);
+        var selector = W.Selector with { Destination = destination };
+        await W.DeployAsync("immich", ct);
+        var first = await new WildBackupEngine(ClusterWorld.EngineOptions).BackupAppAsync(selector, "immich", NullObserver.Instance, ct);
+        Assert.NotEmpty(first.Volumes);
+
+        // Killed between the swap's two renames: the live backup already moved aside, no new one in its place.
+        var apps = Path.Combine(destination, W.World.Instance, "backups", "apps");
+        Directory.Move(Path.Combine(apps, "immich"), Path.Combine(apps, ".immich.old-20261124T000000000Z-0a0b0c"));
+
+        // The next run, without the cluster, must find that backup (after repairing the slot) to carry its volumes over.
+        var offline = await UnreachableEngine().BackupAppAsync(selector, "immich", NullObserver.Instance, ct);
+        Assert.Equal(first.Volumes.Select(v => v.LonghornBackup), offline.Volumes.Select(v => v.LonghornBackup));
+        Assert.All(offline.Volumes, v => Assert.True(v.CarriedOver));
+        Assert.Equal(["immich"], Directory.EnumerateFileSystemEntries(apps).Select(Path.GetFileName).Where(n => n!.Contains("immich", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Without_a_kubeconfig_or_previous_backup_the_backup_is_configuration_only()
     {
         var ct = Timeout;

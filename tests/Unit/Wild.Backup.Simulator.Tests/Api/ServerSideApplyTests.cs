@@ -55,6 +55,39 @@ public sealed class ServerSideApplyTests
     }
 
     [Fact]
+    public async Task Applying_the_same_service_again_is_a_no_op_although_its_port_protocol_was_defaulted()
+    {
+        // Service ports are keyed by (port, protocol); the manifest leaves protocol out and the server defaults it to
+        // TCP. The key's default counts when matching, as in Kubernetes: a re-apply (kubectl apply, a redeploy) must not
+        // see a second port without a name (which validation would refuse).
+        using var client = await SharedCluster.ClientAsync();
+        await using var ns = await TestNamespace.CreateAsync(client);
+        using var raw = new RawApi(await SharedCluster.GetAsync());
+        var body = $$"""
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: web
+              namespace: {{ns.Name}}
+            spec:
+              selector:
+                app: web
+              ports:
+              - port: 8080
+                targetPort: 8080
+            """;
+        var path = $"/api/v1/namespaces/{ns.Name}/services/web?fieldManager=deploy";
+        Assert.Equal(HttpStatusCode.Created, (await raw.PatchAsync(path, body, "application/apply-patch+yaml")).Status);
+        var again = await raw.PatchAsync(path, body, "application/apply-patch+yaml");
+        Assert.True(again.Status == HttpStatusCode.OK, again.Body);
+        var svc = await client.CoreV1.ReadNamespacedServiceAsync("web", ns.Name);
+        var port = Assert.Single(svc.Spec.Ports);
+        Assert.Equal("TCP", port.Protocol);
+        var fields = JsonNode.Parse(KubernetesJson.Serialize(svc.Metadata.ManagedFields.Single(m => m.Manager == "deploy").FieldsV1))!;
+        Assert.NotNull(fields["f:spec"]!["f:ports"]!["k:{\"port\":8080,\"protocol\":\"TCP\"}"]);
+    }
+
+    [Fact]
     public async Task Apply_without_field_manager_is_refused()
     {
         using var client = await SharedCluster.ClientAsync();
