@@ -224,6 +224,7 @@ public sealed partial class LonghornDataPlane
                 Labels = a.SpecLabels,
                 HasLocalSnapshot = volume.HasSnapshot,
             }, ct).ConfigureAwait(false);
+            BackupConfig cfg;
             await using (session.ConfigureAwait(false))
             {
                 op.Publish(s => s with { State = BackupStates.InProgress, Progress = 0, SnapshotCreatedAt = session.SnapshotCreatedAt });
@@ -238,11 +239,13 @@ public sealed partial class LonghornDataPlane
                     var progress = (int)((i + 1L) * 95 / offsets.Count); // backupstore: 95 % for the blocks, 100 when the cfg is saved
                     op.Publish(s => s with { Progress = progress });
                 }
-                var cfg = await session.CompleteAsync(ct).ConfigureAwait(false);
-                var volumeCfg = await target.Reader.ReadVolumeConfigAsync(volume.Name, ct).ConfigureAwait(false);
-                volume.UpdateStatus(s => s with { LastBackup = cfg.Name, LastBackupAt = cfg.SnapshotCreatedAt });
-                op.Publish(_ => StatusFromStore(cfg, volumeCfg, target, Now()));
+                cfg = await session.CompleteAsync(ct).ConfigureAwait(false);
             }
+            // Completed is published once the backup's lock is gone (as Error is): a backup that shows a final state no
+            // longer blocks a deletion of the same backup volume.
+            var volumeCfg = await target.Reader.ReadVolumeConfigAsync(volume.Name, ct).ConfigureAwait(false);
+            volume.UpdateStatus(s => s with { LastBackup = cfg.Name, LastBackupAt = cfg.SnapshotCreatedAt });
+            op.Publish(_ => StatusFromStore(cfg, volumeCfg, target, Now()));
         }
         catch (OperationCanceledException) when (op.Token.IsCancellationRequested)
         {

@@ -42,14 +42,46 @@ internal sealed class RpcConnection : IAsyncDisposable
     /// nothing else.</summary>
     public static async Task<RpcConnection> ConnectAsync(IPEndPoint endpoint, TimeSpan timeout, CancellationToken ct, bool reservedPort = false)
     {
-        var peer = endpoint.ToString();
-        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        if (reservedPort) ReservedPorts.TryBind(socket);
         using var timeoutCts = new CancellationTokenSource(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutCts.Token);
+        if (reservedPort)
+        {
+            foreach (var port in ReservedPorts.Candidates())
+            {
+                var socket = NewSocket(endpoint);
+                switch (ReservedPorts.TryBind(socket, port))
+                {
+                    case ReservedPorts.Bind.Taken:
+                        socket.Dispose();
+                        continue;
+                    case ReservedPorts.Bind.NotAllowed:
+                        socket.Dispose();
+                        return await ConnectSocketAsync(NewSocket(endpoint), endpoint, timeout, linked.Token, ct).ConfigureAwait(false);
+                }
+                try
+                {
+                    return await ConnectSocketAsync(socket, endpoint, timeout, linked.Token, ct).ConfigureAwait(false);
+                }
+                catch (RpcTransportException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressNotAvailable or SocketError.AddressAlreadyInUse })
+                {
+                    // The port is free to bind but another live connection from it goes to this very server (same
+                    // four-tuple): only a few hundred reserved ports exist. The next one, as the kernel's client does.
+                }
+            }
+        }
+        // Not privileged, or every reserved port busy: an ordinary port.
+        return await ConnectSocketAsync(NewSocket(endpoint), endpoint, timeout, linked.Token, ct).ConfigureAwait(false);
+    }
+
+    private static Socket NewSocket(IPEndPoint endpoint) => new(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+
+    /// <summary>Connects <paramref name="socket"/> (disposed on failure) within the caller's deadline.</summary>
+    private static async Task<RpcConnection> ConnectSocketAsync(Socket socket, IPEndPoint endpoint, TimeSpan timeout, CancellationToken deadline, CancellationToken ct)
+    {
+        var peer = endpoint.ToString();
         try
         {
-            await socket.ConnectAsync(endpoint, linked.Token).ConfigureAwait(false);
+            await socket.ConnectAsync(endpoint, deadline).ConfigureAwait(false);
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
             return new RpcConnection(socket, peer);
         }
@@ -217,28 +249,32 @@ internal static class ReservedPorts
     public const int Low = 665;
     public const int High = 1023;
 
-    /// <summary>Binds <paramref name="socket"/> to a free reserved port; false (socket untouched) when none is free or allowed.</summary>
-    public static bool TryBind(Socket socket)
+    public enum Bind { Bound, Taken, NotAllowed }
+
+    /// <summary>Every reserved port once, from a random one downwards (wrapping), as the order to try them in.</summary>
+    public static IEnumerable<int> Candidates()
+    {
+        var start = Random.Shared.Next(Low, High + 1);
+        for (var i = 0; i <= High - Low; i++) yield return High - ((High - start + i) % (High - Low + 1));
+    }
+
+    /// <summary>Binds <paramref name="socket"/> to <paramref name="port"/>: Taken when something holds it, NotAllowed when
+    /// this process may not bind reserved ports (not root, no CAP_NET_BIND_SERVICE) or the platform cannot.</summary>
+    public static Bind TryBind(Socket socket, int port)
     {
         var any = socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
-        var start = Random.Shared.Next(Low, High + 1);
-        for (var i = 0; i <= High - Low; i++)
+        try
         {
-            var port = High - ((High - start + i) % (High - Low + 1));
-            try
-            {
-                socket.Bind(new IPEndPoint(any, port));
-                return true;
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AddressNotAvailable)
-            {
-                // taken: try the next one
-            }
-            catch (SocketException)
-            {
-                return false; // not allowed (no privilege) or not supported: an ordinary port it is
-            }
+            socket.Bind(new IPEndPoint(any, port));
+            return Bind.Bound;
         }
-        return false;
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AddressNotAvailable)
+        {
+            return Bind.Taken;
+        }
+        catch (SocketException)
+        {
+            return Bind.NotAllowed;
+        }
     }
 }

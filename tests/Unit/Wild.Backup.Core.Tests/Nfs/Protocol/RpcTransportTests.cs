@@ -175,11 +175,31 @@ public sealed class RpcTransportTests
     }
 
     [Fact]
-    public void A_privileged_process_binds_a_reserved_port_the_way_the_kernel_client_does()
+    public async Task A_privileged_process_connects_from_reserved_ports_and_skips_those_busy_towards_the_same_server()
     {
-        // The tests run as root (as CI does); an unprivileged process gets false here and an ordinary port.
-        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-        Assert.True(ReservedPorts.TryBind(socket));
-        Assert.InRange(((System.Net.IPEndPoint)socket.LocalEndPoint!).Port, ReservedPorts.Low, ReservedPorts.High);
+        // The tests run as root (as CI does); an unprivileged process connects from an ordinary port instead.
+        // Only 359 reserved ports exist: with most of them in live connections to one server, a new connection must
+        // skip the busy ones (binding succeeds, connecting fails with EADDRNOTAVAIL) rather than fail.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start(1024);
+        var endpoint = (System.Net.IPEndPoint)listener.LocalEndpoint;
+        var connections = new List<RpcConnection>();
+        var accepted = new List<System.Net.Sockets.Socket>();
+        try
+        {
+            for (var i = 0; i < 340; i++)
+            {
+                connections.Add(await RpcConnection.ConnectAsync(endpoint, TimeSpan.FromSeconds(10), CancellationToken.None, reservedPort: true));
+                accepted.Add(await listener.AcceptSocketAsync());
+            }
+            var ports = accepted.Select(a => ((System.Net.IPEndPoint)a.RemoteEndPoint!).Port).ToList();
+            Assert.All(ports, p => Assert.InRange(p, ReservedPorts.Low, ReservedPorts.High));
+            Assert.Equal(ports.Count, ports.Distinct().Count());
+        }
+        finally
+        {
+            foreach (var c in connections) await c.DisposeAsync();
+            foreach (var a in accepted) a.Dispose();
+        }
     }
 }

@@ -54,7 +54,11 @@ public sealed class DataPlaneFixture : IAsyncDisposable
             Labels = new Dictionary<string, string> { ["app"] = "demo" },
             Mode = mode,
         }, Ct);
-        return await handle.Operation.WaitAsync(Wait, Ct);
+        var status = await handle.Operation.WaitAsync(Wait, Ct);
+        // A backup that shows a final state holds no lock any more (a deletion right after it must not be blocked).
+        var locks = Path.Combine(TargetDirectory, BlockStorePaths.LocksDirectory(volume));
+        Assert.Empty(Directory.Exists(locks) ? Directory.GetFiles(locks, "*" + BlockStorePaths.LockSuffix) : []);
+        return status;
     }
 
     public async Task<RestoreStatus> RestoreAsync(string newVolume, string backupUrl)
