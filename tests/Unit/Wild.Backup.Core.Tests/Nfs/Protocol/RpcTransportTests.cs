@@ -178,8 +178,9 @@ public sealed class RpcTransportTests
     public async Task A_privileged_process_connects_from_reserved_ports_and_skips_those_busy_towards_the_same_server()
     {
         // The tests run as root (as CI does); an unprivileged process connects from an ordinary port instead.
-        // Only 359 reserved ports exist: with most of them in live connections to one server, a new connection must
-        // skip the busy ones (binding succeeds, connecting fails with EADDRNOTAVAIL) rather than fail.
+        // Only 359 reserved ports exist: with many of them in live connections to one server, a new connection must
+        // skip the busy ones (binding succeeds, connecting fails with EADDRNOTAVAIL) rather than fail. 250, not all:
+        // other tests in this process connect from reserved ports too, and when none is left an ordinary one is used.
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start(1024);
         var endpoint = (System.Net.IPEndPoint)listener.LocalEndpoint;
@@ -187,14 +188,14 @@ public sealed class RpcTransportTests
         var accepted = new List<System.Net.Sockets.Socket>();
         try
         {
-            for (var i = 0; i < 340; i++)
+            for (var i = 0; i < 250; i++)
             {
                 connections.Add(await RpcConnection.ConnectAsync(endpoint, TimeSpan.FromSeconds(10), CancellationToken.None, reservedPort: true));
                 accepted.Add(await listener.AcceptSocketAsync());
             }
             var ports = accepted.Select(a => ((System.Net.IPEndPoint)a.RemoteEndPoint!).Port).ToList();
-            Assert.All(ports, p => Assert.InRange(p, ReservedPorts.Low, ReservedPorts.High));
             Assert.Equal(ports.Count, ports.Distinct().Count());
+            Assert.True(ports.Count(p => p is >= ReservedPorts.Low and <= ReservedPorts.High) >= 200, $"reserved ports used: {ports.Count(p => p <= ReservedPorts.High)} of 250");
         }
         finally
         {
