@@ -285,13 +285,14 @@ public sealed class GaneshaServer : IAsyncDisposable
             if (process.HasExited)
             {
                 var tail = LogTail();
+                var log = LogSince(logStart);
                 _process = null;
                 process.Dispose();
                 throw new GaneshaStartException(
                     $"ganesha.nfsd exited with code {SafeExitCode(process)} while starting (ports {NfsPort}/{MountPort}, export {_options.ExportDirectory}). Log tail:\n{tail}",
-                    portInUse: LogSince(logStart).Contains("Address already in use", StringComparison.OrdinalIgnoreCase)
+                    portInUse: log.Contains("Address already in use", StringComparison.OrdinalIgnoreCase)
                                || tail.Contains("Cannot bind", StringComparison.OrdinalIgnoreCase),
-                    registrationFailed: LogSince(logStart).Contains("Cannot register", StringComparison.Ordinal));
+                    registrationFailed: log.Contains("Cannot register", StringComparison.Ordinal));
             }
             var listing = await ProbeAsync(ct).ConfigureAwait(false);
             if (listing.Ok) return;

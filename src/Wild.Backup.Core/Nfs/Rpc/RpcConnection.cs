@@ -44,33 +44,36 @@ internal sealed class RpcConnection : IAsyncDisposable
     {
         using var timeoutCts = new CancellationTokenSource(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutCts.Token);
-        if (reservedPort)
-        {
-            foreach (var port in ReservedPorts.Candidates())
-            {
-                var socket = NewSocket(endpoint);
-                switch (ReservedPorts.TryBind(socket, port))
-                {
-                    case ReservedPorts.Bind.Taken:
-                        socket.Dispose();
-                        continue;
-                    case ReservedPorts.Bind.NotAllowed:
-                        socket.Dispose();
-                        return await ConnectSocketAsync(NewSocket(endpoint), endpoint, timeout, linked.Token, ct).ConfigureAwait(false);
-                }
-                try
-                {
-                    return await ConnectSocketAsync(socket, endpoint, timeout, linked.Token, ct).ConfigureAwait(false);
-                }
-                catch (RpcTransportException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressNotAvailable or SocketError.AddressAlreadyInUse })
-                {
-                    // The port is free to bind but another live connection from it goes to this very server (same
-                    // four-tuple): only a few hundred reserved ports exist. The next one, as the kernel's client does.
-                }
-            }
-        }
+        if (reservedPort && await ConnectFromReservedPortAsync(endpoint, timeout, linked.Token, ct).ConfigureAwait(false) is { } connection)
+            return connection;
         // Not privileged, or every reserved port busy: an ordinary port.
         return await ConnectSocketAsync(NewSocket(endpoint), endpoint, timeout, linked.Token, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A connection from a reserved port, or null when this process may not bind one or every one is busy.</summary>
+    private static async Task<RpcConnection?> ConnectFromReservedPortAsync(IPEndPoint endpoint, TimeSpan timeout, CancellationToken deadline, CancellationToken ct)
+    {
+        foreach (var port in ReservedPorts.Candidates())
+        {
+            var socket = NewSocket(endpoint);
+            var bind = ReservedPorts.TryBind(socket, port);
+            if (bind != ReservedPorts.Bind.Bound)
+            {
+                socket.Dispose();
+                if (bind == ReservedPorts.Bind.NotAllowed) return null;
+                continue;
+            }
+            try
+            {
+                return await ConnectSocketAsync(socket, endpoint, timeout, deadline, ct).ConfigureAwait(false);
+            }
+            catch (RpcTransportException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressNotAvailable or SocketError.AddressAlreadyInUse })
+            {
+                // The port is free to bind but another live connection from it goes to this very server (same
+                // four-tuple): only a few hundred reserved ports exist. The next one, as the kernel's client does.
+            }
+        }
+        return null;
     }
 
     private static Socket NewSocket(IPEndPoint endpoint) => new(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
