@@ -50,13 +50,11 @@ public sealed class BackupWildAppCommand : StorageCmdlet
         var destination = Call(ct => Service.DescribeDestinationAsync(instance, ct), Destination);
         var confirmed = apps.Where(a => ShouldProcess($"app '{a}' of instance '{instance}'", $"Back up to {destination}")).ToList();
         if (confirmed.Count == 0) return;
-        RunOperation(new BackupAppsRequest(instance, confirmed) { StepTimeout = Timeout(TimeoutSeconds) }, item =>
+        RunOperation(new BackupAppsRequest(instance, confirmed) { StepTimeout = TimeoutFrom(TimeoutSeconds) }, item =>
         {
             if (!WriteFailure(item)) WriteObject(OperationResults.FromNode<BackupInfo>(item));
         });
     }
-
-    internal static TimeSpan? Timeout(int? seconds) => seconds is { } s ? TimeSpan.FromSeconds(s) : null;
 
     private static Exception Capture(Action validate)
     {

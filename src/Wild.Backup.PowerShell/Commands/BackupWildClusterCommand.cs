@@ -22,7 +22,7 @@ public sealed class BackupWildClusterCommand : StorageCmdlet
         var instance = InstanceName;
         var destination = Call(ct => Service.DescribeDestinationAsync(instance, ct), Destination);
         if (!ShouldProcess($"cluster configuration of instance '{instance}'", $"Back up to {destination}")) return;
-        RunOperation(new BackupClusterRequest(instance) { StepTimeout = BackupWildAppCommand.Timeout(TimeoutSeconds) },
+        RunOperation(new BackupClusterRequest(instance) { StepTimeout = TimeoutFrom(TimeoutSeconds) },
             item => WriteObject(OperationResults.FromNode<BackupInfo>(item)));
     }
 }

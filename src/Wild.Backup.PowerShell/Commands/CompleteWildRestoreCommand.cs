@@ -34,7 +34,7 @@ public sealed class CompleteWildRestoreCommand : InstanceCmdlet
         var instance = InstanceName;
         var what = DiscardRestore ? $"Delete the restored copy's namespace and apps/{Name}-restore" : $"Delete the old deployment's namespace and apps/{Name}-old";
         if (!ShouldProcess($"app '{Name}' of instance '{instance}'", what)) return;
-        RunOperation(new CleanupRestoreRequest(instance, Name, DiscardRestore) { StepTimeout = BackupWildAppCommand.Timeout(TimeoutSeconds) },
+        RunOperation(new CleanupRestoreRequest(instance, Name, DiscardRestore) { StepTimeout = TimeoutFrom(TimeoutSeconds) },
             item => WriteObject(OperationResults.FromNode<RestoreCleanupResult>(item)));
     }
 }

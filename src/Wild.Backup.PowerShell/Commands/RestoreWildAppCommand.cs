@@ -49,7 +49,7 @@ public sealed class RestoreWildAppCommand : StorageCmdlet
         {
             return;
         }
-        RunOperation(new RestoreAppRequest(instance, Name, FromInstance, Strategy) { StepTimeout = BackupWildAppCommand.Timeout(TimeoutSeconds) },
+        RunOperation(new RestoreAppRequest(instance, Name, FromInstance, Strategy) { StepTimeout = TimeoutFrom(TimeoutSeconds) },
             item => WriteObject(OperationResults.FromNode<AppRestoreResult>(item)));
     }
 }

@@ -36,7 +36,7 @@ public sealed class RestoreWildClusterCommand : StorageCmdlet
         {
             return;
         }
-        RunOperation(new RestoreClusterRequest(instance, FromInstance) { StepTimeout = BackupWildAppCommand.Timeout(TimeoutSeconds) },
+        RunOperation(new RestoreClusterRequest(instance, FromInstance) { StepTimeout = TimeoutFrom(TimeoutSeconds) },
             item => WriteObject(OperationResults.FromNode<RestoreResult>(item)));
     }
 }

@@ -30,7 +30,7 @@ public sealed class SwitchWildRestoreCommand : InstanceCmdlet
         var instance = InstanceName;
         if (!ShouldProcess($"app '{Name}' of instance '{instance}'", "Switch live traffic and apps/" + Name + " to the restored copy (the current deployment becomes apps/" + Name + "-old)"))
             return;
-        RunOperation(new SwitchRestoreRequest(instance, Name) { StepTimeout = BackupWildAppCommand.Timeout(TimeoutSeconds) },
+        RunOperation(new SwitchRestoreRequest(instance, Name) { StepTimeout = TimeoutFrom(TimeoutSeconds) },
             item => WriteObject(OperationResults.FromNode<RestoreSwitchResult>(item)));
     }
 }

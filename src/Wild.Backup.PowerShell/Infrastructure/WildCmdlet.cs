@@ -121,6 +121,9 @@ public abstract class WildCmdlet : PSCmdlet
         return final;
     }
 
+    /// <summary>An operation's step timeout from a <c>-TimeoutSeconds</c> parameter (null: the engine's default).</summary>
+    protected static TimeSpan? TimeoutFrom(int? seconds) => seconds is { } s ? TimeSpan.FromSeconds(s) : null;
+
     /// <summary>Renders an operation's updates (see <see cref="RunOperation"/>) and returns its final record.</summary>
     protected async Task<OperationRecord> WatchAsync(string instance, string operationId, Action<JsonNode>? output, CancellationToken ct)
     {
