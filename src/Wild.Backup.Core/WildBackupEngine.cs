@@ -257,29 +257,23 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
                     // Every slot of the chunk is locked now: one listing per parent directory serves all their repairs.
                     foreach (var group in ready.GroupBy(s => s.Job.Address.Parent))
                     {
-                        var listing = await Store.ListAsync(group.Key, ct).ConfigureAwait(false);
-                        foreach (var s in group) await Guard(s, () => new BackupSlot(Store, s.Job.Address).RepairAsync(listing, ct)).ConfigureAwait(false);
+                        var bySlot = (await Store.ListAsync(group.Key, ct).ConfigureAwait(false)).ToLookup(e => BackupSlotAddress.SlotOf(e.Name), StringComparer.Ordinal);
+                        foreach (var s in group) await Guard(s, () => new BackupSlot(Store, s.Job.Address).RepairAsync(bySlot[s.Job.Address.Name].ToList(), ct)).ConfigureAwait(false);
                     }
                     // Repaired, each slot's previous backup (if any) is at its live path: plan the apps' volumes from it.
-                    foreach (var s in ready.Where(s => s.Outcome is null && s.Job.AppInfo is not null)) await Guard(s, () => PlanVolumesAsync(s, ct)).ConfigureAwait(false);
-                    using var gate = new SemaphoreSlim(Math.Clamp(Environment.ProcessorCount, 1, 4));
-                    // Staging is mostly CPU (archive, compress, hash) with synchronous file I/O: run the backups of a
-                    // chunk on separate threads, a few at a time.
-                    await Task.WhenAll(ready.Select(s => Task.Run(async () =>
+                    var apps = ready.Where(s => s.Outcome is null && s.Job.AppInfo is not null).ToList();
+                    var previous = new BackupRecord?[apps.Count];
+                    await Concurrently.ForEachAsync(Enumerable.Range(0, apps.Count), i => Guard(apps[i], async () => previous[i] = await PreviousRecordAsync(apps[i], ct).ConfigureAwait(false)), ct).ConfigureAwait(false);
+                    for (var i = 0; i < apps.Count; i++)
                     {
-                        await gate.WaitAsync(ct).ConfigureAwait(false);
-                        try
-                        {
-                            if (s.Outcome is null) await Guard(s, async () => s.Staged = await batch.StageAsync(new BackupSlot(Store, s.Job.Address), s.Contents!, s.Progress, ct).ConfigureAwait(false)).ConfigureAwait(false);
-                        }
-                        finally
-                        {
-                            gate.Release();
-                        }
-                    }, ct))).ConfigureAwait(false);
-                    var staged = ready.Where(s => s.Staged is not null).ToDictionary(s => s.Staged!);
-                    if (staged.Count > 0) await batch.CommitAsync(item => MakeRecord(staged[item], item), ct).ConfigureAwait(false);
-                    foreach (var s in staged.Values)
+                        if (apps[i].Outcome is null) await Guard(apps[i], () => PlanVolumesAsync(apps[i], previous[i], ct)).ConfigureAwait(false);
+                    }
+                    // Staging is mostly CPU (archive, compress, hash) with synchronous file I/O: a few backups at a time.
+                    await Concurrently.ForEachAsync(ready.Where(s => s.Outcome is null), s => Guard(s, async () =>
+                        s.Staged = await batch.StageAsync(new BackupSlot(Store, s.Job.Address), s.Contents!, s.Progress, item => MakeRecord(s, item), ct).ConfigureAwait(false)), ct).ConfigureAwait(false);
+                    var staged = ready.Where(s => s.Staged is not null).ToList();
+                    if (staged.Count > 0) await batch.CommitAsync(ct).ConfigureAwait(false);
+                    foreach (var s in staged)
                     {
                         if (s.Staged!.Record is { } record)
                         {
@@ -305,14 +299,14 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
             {
                 // Longhorn backups of a backup that did not make it are recorded nowhere: remove them.
                 foreach (var s in chunk.Where(s => s.Volumes is not null && s.Staged?.Record is null)) await volumes.DiscardAsync(s.Volumes!, s.Progress).ConfigureAwait(false);
-                foreach (var s in chunk.Where(s => s.Lock is not null)) await s.Lock!.DisposeAsync().ConfigureAwait(false);
+                await Concurrently.ForEachAsync(chunk.Where(s => s.Lock is not null), s => s.Lock!.DisposeAsync().AsTask(), CancellationToken.None).ConfigureAwait(false);
             }
         }
 
         /// <summary>"Creating snapshot" for an app's volumes: its Longhorn claims, with the previous backup's record.</summary>
-        private async Task PlanVolumesAsync(JobState s, CancellationToken ct)
+        private async Task PlanVolumesAsync(JobState s, BackupRecord? previous, CancellationToken ct)
         {
-            s.Volumes = await volumes.PlanAsync(s.Job.AppInfo!, await PreviousRecordAsync(s, ct).ConfigureAwait(false), s.Progress, ct).ConfigureAwait(false);
+            s.Volumes = await volumes.PlanAsync(s.Job.AppInfo!, previous, s.Progress, ct).ConfigureAwait(false);
             s.Contents = s.Contents! with { Volumes = s.Volumes.Exports };
         }
 

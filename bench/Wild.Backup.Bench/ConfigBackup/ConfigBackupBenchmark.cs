@@ -18,6 +18,7 @@ public sealed class ConfigBackupBenchmark : IBenchmark
     public async Task<int> RunAsync(string[] args)
     {
         if (args is ["child", var count, var childDir]) return await ChildAsync(int.Parse(count, CultureInfo.InvariantCulture), childDir);
+        if (args is ["loop", var loops, var loopDir, var loopDest]) return await LoopAsync(int.Parse(loops, CultureInfo.InvariantCulture), loopDir, loopDest);
         var runs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 7;
         var root = Path.Combine(Path.GetTempPath(), "wildbackup-bench-" + Guid.NewGuid().ToString("N")[..8]);
         try
@@ -115,6 +116,31 @@ public sealed class ConfigBackupBenchmark : IBenchmark
             if (outcome.Error is not null) throw outcome.Error;
         }
         await engine.BackupClusterAsync(selector, NullObserver.Instance, CancellationToken.None);
+    }
+
+    /// <summary>For profiling (perf, strace): <c>config-backup loop N dir dest</c> backs up a generated 100-app instance
+    /// N times in one process and prints wall and CPU time, JIT and allocations of each run.</summary>
+    private static async Task<int> LoopAsync(int runs, string dir, string dest)
+    {
+        var data = Path.Combine(dir, "data");
+        if (!Directory.Exists(data)) SampleInstance.WriteGenerated(data, "bench-cloud", 100);
+        Directory.CreateDirectory(dest);
+        var selector = new InstanceSelector(data, "bench-cloud", dest);
+        var engine = new WildBackupEngine();
+        var p = Process.GetCurrentProcess();
+        for (var i = 0; i < runs; i++)
+        {
+            p.Refresh();
+            var (u, k) = (p.UserProcessorTime, p.PrivilegedProcessorTime);
+            var jit = System.Runtime.JitInfo.GetCompiledMethodCount();
+            var (alloc, g0, g1, g2) = (GC.GetTotalAllocatedBytes(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            var sw = Stopwatch.StartNew();
+            await BackupAllAsync(engine, selector);
+            var wall = sw.Elapsed.TotalMilliseconds;
+            p.Refresh();
+            Console.WriteLine($"run {i}: wall {wall:F1} ms user {(p.UserProcessorTime - u).TotalMilliseconds:F0} sys {(p.PrivilegedProcessorTime - k).TotalMilliseconds:F0} jit {System.Runtime.JitInfo.GetCompiledMethodCount() - jit} alloc {(GC.GetTotalAllocatedBytes() - alloc) / 1048576.0:F1} MiB gc {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2}");
+        }
+        return 0;
     }
 
     private static async Task<int> ChildAsync(int apps, string dir)

@@ -9,15 +9,18 @@ namespace Wild.Backup.Core.Backups;
 /// Writes one or more backups so that no previous backup is ever lost, flushing once per phase for the whole batch
 /// instead of once per backup:
 /// <list type="number">
-/// <item>Stage, per backup: its files into <c>.{name}.staging-{id}/</c> beside its slot, hashed while written (50–90 %).</item>
-/// <item>Flush. Per backup: re-read every file and compare with the hash (95 %), then seal by writing
-/// <c>backup.json</c> (temp + rename).</item>
-/// <item>Flush. Per backup: publish — live → <c>.old</c>, staging → live (<see cref="BackupSlot.PublishAsync"/>).</item>
-/// <item>Flush. Per backup: remove the previous one (100 %).</item>
+/// <item>Stage, per backup: its files into <c>.{name}.staging-{id}/</c> beside its slot, hashed while written (50–90 %),
+/// and its record as <c>backup.json.tmp</c>.</item>
+/// <item>Flush. Per backup: re-read every file and compare with the hash (95 %); seal (<c>backup.json.tmp</c> →
+/// <c>backup.json</c>); publish — live → <c>.old</c>, staging → live (<see cref="BackupSlot.PublishAsync"/>).</item>
+/// <item>Flush. Per backup: remove the previous one (100 %). Flush.</item>
 /// </list>
-/// A backup failing in any phase is discarded (staging removed) while the others go on; a failure of storage itself
-/// (flush) fails the batch. Nothing unpublished survives <see cref="DisposeAsync"/>. Killed at any point, each slot
-/// keeps its previous or its new backup complete (see <see cref="BackupSlot"/>).
+/// Sealing and publishing are renames only, and a rename never becomes durable before the data it names when that
+/// data was flushed first; the renames of one backup reach the disk in the order they were made (journaled local file
+/// systems commit metadata in order; an NFS server commits each before it replies). A backup failing in any phase is
+/// discarded (staging removed) while the others go on; a failure of storage itself (flush) fails the batch. Nothing
+/// unpublished survives <see cref="DisposeAsync"/>. Killed at any point, each slot keeps its previous or its new
+/// backup complete (see <see cref="BackupSlot"/>).
 /// </summary>
 internal sealed class BackupBatch(IBackupStore store) : IAsyncDisposable
 {
@@ -43,7 +46,9 @@ internal sealed class BackupBatch(IBackupStore store) : IAsyncDisposable
         internal Stopwatch Clock { get; }
         public List<BackupFileRecord> Files { get; } = [];
         public List<BackupVolumeRecord> Volumes { get; } = [];
+        /// <summary>The record, once the backup is sealed.</summary>
         public BackupRecord? Record { get; internal set; }
+        internal BackupRecord? PendingRecord { get; set; }
         public Exception? Error { get; internal set; }
         internal bool Sealed { get; set; }
         internal bool Published { get; set; }
@@ -51,7 +56,7 @@ internal sealed class BackupBatch(IBackupStore store) : IAsyncDisposable
 
     /// <summary>Writes one backup's files into a fresh staging directory. On failure the staging directory is removed
     /// and the error thrown; the batch goes on without it. Safe to call concurrently for different slots.</summary>
-    public async Task<Staged> StageAsync(BackupSlot slot, BackupContents contents, ProgressReporter progress, CancellationToken ct)
+    public async Task<Staged> StageAsync(BackupSlot slot, BackupContents contents, ProgressReporter progress, Func<Staged, BackupRecord> makeRecord, CancellationToken ct)
     {
         var item = new Staged(slot, contents, progress, slot.NewStagingPath(), Stopwatch.StartNew());
         try
@@ -90,6 +95,14 @@ internal sealed class BackupBatch(IBackupStore store) : IAsyncDisposable
                 }
             }
             progress.Bytes(export, total, total);
+            // The record goes down with the files (one flush for both); it seals the backup only once renamed to
+            // backup.json after verification.
+            var record = makeRecord(item);
+            await using (var s = await store.CreateFileAsync(RecordTemp(item), CreateOptions.ExclusiveNew, ct).ConfigureAwait(false))
+            {
+                await s.WriteAsync(record.ToJsonBytes(), ct).ConfigureAwait(false);
+            }
+            item.PendingRecord = record;
             lock (_staged) _staged.Add(item);
             return item;
         }
@@ -103,56 +116,42 @@ internal sealed class BackupBatch(IBackupStore store) : IAsyncDisposable
 
     /// <summary>Verifies, seals and publishes everything staged. Per-backup failures are recorded on the item; a storage
     /// failure during a flush is thrown (every unpublished item then fails with it).</summary>
-    public async Task CommitAsync(Func<Staged, BackupRecord> makeRecord, CancellationToken ct)
+    public async Task CommitAsync(CancellationToken ct)
     {
         var live = _staged.ToList();
         await store.FlushAsync(ct).ConfigureAwait(false);
 
-        foreach (var item in live)
+        var olds = new System.Collections.Concurrent.ConcurrentBag<(Staged Item, string Old)>();
+        await Concurrently.ForEachAsync(live, item => Guard(item, async () =>
         {
-            await Guard(item, async () =>
+            item.Progress.Milestone(Milestones.Backup.Verifying, $"{item.Files.Count} files");
+            var problems = await BackupVerifier.VerifyFilesAsync(store, item.StagingPath, item.Files, null, ct).ConfigureAwait(false);
+            if (problems.Count > 0)
             {
-                item.Progress.Milestone(Milestones.Backup.Verifying, $"{item.Files.Count} files");
-                var problems = await BackupVerifier.VerifyFilesAsync(store, item.StagingPath, item.Files, null, ct).ConfigureAwait(false);
-                if (problems.Count > 0)
-                {
-                    throw new CorruptBackupException("VerificationFailed",
-                        $"The new backup did not read back as written ({string.Join("; ", problems)}). The previous backup was kept.")
-                    { Target = problems[0].File };
-                }
-                var record = makeRecord(item);
-                var temp = StorePath.Combine(item.StagingPath, BackupLayout.RecordFile + ".tmp");
-                await using (var s = await store.CreateFileAsync(temp, CreateOptions.ExclusiveNew, ct).ConfigureAwait(false))
-                {
-                    await s.WriteAsync(record.ToJsonBytes(), ct).ConfigureAwait(false);
-                }
-                await store.RenameAsync(temp, StorePath.Combine(item.StagingPath, BackupLayout.RecordFile), overwrite: false, ct).ConfigureAwait(false);
-                item.Record = record;
-                item.Sealed = true;
-            }).ConfigureAwait(false);
-        }
+                throw new CorruptBackupException("VerificationFailed",
+                    $"The new backup did not read back as written ({string.Join("; ", problems)}). The previous backup was kept.")
+                { Target = problems[0].File };
+            }
+            await store.RenameAsync(RecordTemp(item), StorePath.Combine(item.StagingPath, BackupLayout.RecordFile), overwrite: false, ct).ConfigureAwait(false);
+            item.Record = item.PendingRecord;
+            item.Sealed = true;
+
+            item.Progress.Verbose("Publishing the new backup");
+            // From the first rename on, a complete backup exists whatever happens: the staging dir is never discarded.
+            item.Published = true;
+            if (await item.Slot.PublishAsync(item.StagingPath, ct).ConfigureAwait(false) is { } old) olds.Add((item, old));
+        }), ct).ConfigureAwait(false);
         await store.FlushAsync(ct).ConfigureAwait(false);
 
-        var olds = new List<(Staged Item, string Old)>();
-        foreach (var item in live.Where(i => i.Sealed))
+        await Concurrently.ForEachAsync(olds, async o =>
         {
-            await Guard(item, async () =>
-            {
-                item.Progress.Verbose("Publishing the new backup");
-                // From the first rename on, a complete backup exists whatever happens: the staging dir is never discarded.
-                item.Published = true;
-                if (await item.Slot.PublishAsync(item.StagingPath, ct).ConfigureAwait(false) is { } old) olds.Add((item, old));
-            }).ConfigureAwait(false);
-        }
-        await store.FlushAsync(ct).ConfigureAwait(false);
-
-        foreach (var (item, old) in olds)
-        {
-            item.Progress.Verbose("Removing the previous backup");
-            await store.DeleteDirectoryAsync(old, ct).ConfigureAwait(false);
-        }
+            o.Item.Progress.Verbose("Removing the previous backup");
+            await store.DeleteDirectoryAsync(o.Old, ct).ConfigureAwait(false);
+        }, ct).ConfigureAwait(false);
         await store.FlushAsync(ct).ConfigureAwait(false);
     }
+
+    private static string RecordTemp(Staged item) => StorePath.Combine(item.StagingPath, BackupLayout.RecordFile + ".tmp");
 
     private async Task Guard(Staged item, Func<Task> step)
     {

@@ -62,4 +62,13 @@ public sealed record BackupSlotAddress(string Parent, string Name, BackupKind Ki
     internal string StagingPrefix => "." + Name + ".staging-";
     internal string OldPrefix => "." + Name + ".old-";
     internal string LockTempPrefix => "." + Name + ".lock.";
+
+    /// <summary>The slot name a directory entry belongs to: <c>{name}</c> itself, or <c>.{name}.…</c> (staging, old,
+    /// lock). Lets a batch split one listing among its slots instead of every slot scanning all of it.</summary>
+    internal static string SlotOf(string entryName)
+    {
+        if (!entryName.StartsWith('.')) return entryName;
+        var dot = entryName.IndexOf('.', 1);
+        return dot < 0 ? entryName : entryName[1..dot];
+    }
 }

@@ -24,7 +24,8 @@ public sealed class BackupSlot(IBackupStore store, BackupSlotAddress address)
 
     /// <summary>Restores the invariant after a crash: the complete backup sits at the live path, nothing else is left.
     /// Call while holding the slot's lock. <paramref name="parentListing"/>: the parent directory listed after the lock
-    /// was taken (lets a batch list a directory once for all its slots); null lists it here.</summary>
+    /// was taken (lets a batch list a directory once for all its slots) — all of it or just this slot's entries
+    /// (<see cref="BackupSlotAddress.SlotOf"/>); null lists it here.</summary>
     public async Task RepairAsync(IReadOnlyList<StoreEntry>? parentListing, CancellationToken ct)
     {
         var state = await ReadStateAsync(parentListing, ct).ConfigureAwait(false);

@@ -61,8 +61,8 @@ public sealed class DestinationLock : IAsyncDisposable
         {
             Id = Guid.NewGuid().ToString("N"),
             Operation = operation,
-            User = Environment.UserName,
-            Host = Environment.MachineName,
+            User = Me.Value.User,
+            Host = Me.Value.Host,
             Pid = Environment.ProcessId,
             ProcessStartedAt = OwnStartTime.Value,
             AcquiredAt = now,
@@ -132,7 +132,9 @@ public sealed class DestinationLock : IAsyncDisposable
         {
             while (true)
             {
-                await Task.Delay(every, _refreshStop.Token).ConfigureAwait(false);
+                // Released is the common way out: end quietly, without an exception per lock.
+                await Task.Delay(every, _refreshStop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (_refreshStop.IsCancellationRequested) return;
                 var current = await ReadAsync(_store, _path, _refreshStop.Token).ConfigureAwait(false);
                 if (current?.Owner?.Id != _owner.Id) return; // taken over after going stale: stop touching it
                 _owner = _owner with { RefreshedAt = DateTimeOffset.UtcNow };
@@ -159,8 +161,8 @@ public sealed class DestinationLock : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
-            var current = await ReadAsync(_store, _path, timeout.Token).ConfigureAwait(false);
-            if (current?.Owner?.Id == _owner.Id) await _store.DeleteFileAsync(_path, timeout.Token).ConfigureAwait(false);
+            var current = await ReadOwnerAsync(_store, _path, timeout.Token).ConfigureAwait(false);
+            if (current?.Id == _owner.Id) await _store.DeleteFileAsync(_path, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or WildBackupException or OperationCanceledException)
         {
@@ -174,19 +176,36 @@ public sealed class DestinationLock : IAsyncDisposable
         if (entry is null) return null;
         try
         {
-            await using var s = await store.OpenReadAsync(path, ct).ConfigureAwait(false);
-            var owner = await JsonSerializer.DeserializeAsync<LockOwner>(s, cancellationToken: ct).ConfigureAwait(false);
-            return (owner, entry.LastWriteTime);
+            return (await ReadOwnerAsync(store, path, ct).ConfigureAwait(false), entry.LastWriteTime);
         }
         catch (NotFoundException)
         {
             return null;
         }
+    }
+
+    /// <summary>The holder a lock file names; null when it cannot be parsed. NotFoundException when there is none.</summary>
+    private static async Task<LockOwner?> ReadOwnerAsync(IBackupStore store, string path, CancellationToken ct)
+    {
+        byte[] json;
+        await using (var s = await store.OpenReadAsync(path, ct).ConfigureAwait(false))
+        {
+            using var ms = new MemoryStream();
+            await s.CopyToAsync(ms, ct).ConfigureAwait(false);
+            json = ms.ToArray();
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<LockOwner>(json);
+        }
         catch (JsonException)
         {
-            return (null, entry.LastWriteTime);
+            return null;
         }
     }
+
+    /// <summary>Who this process is (asking costs a passwd lookup and a uname each time).</summary>
+    private static readonly Lazy<(string User, string Host)> Me = new(() => (Environment.UserName, Environment.MachineName));
 
     private static readonly Lazy<DateTimeOffset?> OwnStartTime = new(() =>
     {
@@ -198,7 +217,7 @@ public sealed class DestinationLock : IAsyncDisposable
     {
         var last = owner?.RefreshedAt > modified ? owner.RefreshedAt : modified;
         if (DateTimeOffset.UtcNow - last > staleAfter) return true;
-        return owner is not null && owner.Host == Environment.MachineName && !IsAlive(owner);
+        return owner is not null && owner.Host == Me.Value.Host && !IsAlive(owner);
     }
 
     private static bool IsAlive(LockOwner owner)

@@ -24,9 +24,22 @@ internal sealed class InstanceSnapshot(WildInstance instance)
     {
         if (!read)
         {
-            doc = File.Exists(path) ? YamlDocumentText.Load(path, label) : null;
+            doc = File.Exists(path) ? Parsed(path, File.ReadAllText(path), label) : null;
             read = true;
         }
+        return doc;
+    }
+
+    /// <summary>The last parse of each file, held weakly: a run right after another (Backup-WildApp -All then
+    /// Backup-WildCluster, a scheduler's next run) reuses it when the text is the same, and nothing — secrets.yaml
+    /// included — is kept alive past the next garbage collection on its account.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, WeakReference<YamlDocumentText>> LastParsed = new(StringComparer.Ordinal);
+
+    private static YamlDocumentText Parsed(string path, string text, string label)
+    {
+        if (LastParsed.TryGetValue(path, out var weak) && weak.TryGetTarget(out var cached) && cached.Text == text && cached.Label == label) return cached;
+        var doc = YamlDocumentText.Parse(text, label);
+        LastParsed[path] = new WeakReference<YamlDocumentText>(doc);
         return doc;
     }
 }

@@ -57,7 +57,7 @@ public static class AtomicFile
         if (!OperatingSystem.IsLinux()) return;
         try
         {
-            var fd = open(dir, 0x10000 /* O_DIRECTORY */ | 0x80000 /* O_CLOEXEC */);
+            var fd = open(dir, IO.Posix.O_DIRECTORY | IO.Posix.O_CLOEXEC);
             if (fd < 0) return;
             fsync(fd);
             close(fd);

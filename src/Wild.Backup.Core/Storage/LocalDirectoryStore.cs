@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Wild.Backup.Core.Errors;
+using Wild.Backup.Core.IO;
 
 namespace Wild.Backup.Core.Storage;
 
@@ -77,9 +78,20 @@ public sealed class LocalDirectoryStore : IBackupStore
 
     public Task<Stream> OpenReadAsync(string path, CancellationToken ct) => Run(path, full =>
     {
+        if (Posix.Supported)
+        {
+            var fd = Posix.TryOpenAt(Posix.AT_FDCWD, full, Posix.O_RDONLY, 0, out var errno);
+            if (fd is null)
+            {
+                if (errno is not (Posix.ENOENT or Posix.ENOTDIR)) throw Posix.Error(errno, "open", full);
+                EnsureRoot();
+                throw NotFound(path);
+            }
+            return (Stream)new LocalFileStream(UnixFileStream.ForReading(fd, full), MapIoError);
+        }
         try
         {
-            Stream s = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
+            Stream s = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
             return (Stream)new LocalFileStream(s, MapIoError);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
@@ -92,18 +104,19 @@ public sealed class LocalDirectoryStore : IBackupStore
     public Task<Stream> CreateFileAsync(string path, CreateOptions options, CancellationToken ct) => Run(path, full =>
     {
         var parent = Path.GetDirectoryName(full)!;
+        if (Posix.Supported) return CreateFileUnix(path, full, parent, options);
         if (!Directory.Exists(parent))
         {
             EnsureRoot();
             throw NotFound(StorePath.GetParent(StorePath.Normalize(path)) ?? "");
         }
-        if (Directory.Exists(full)) throw new ConflictException("PathIsDirectory", $"Cannot create file '{StorePath.Normalize(path)}' in backup storage: a directory is in the way.");
+        if (Directory.Exists(full)) throw PathIsDirectory(path);
         var fso = new FileStreamOptions
         {
             Mode = options.Exclusive ? FileMode.CreateNew : FileMode.Create,
             Access = FileAccess.Write,
             Share = FileShare.None,
-            BufferSize = 1 << 16,
+            BufferSize = 0,
         };
         if (!OperatingSystem.IsWindows()) fso.UnixCreateMode = options.Mode ?? DefaultMode;
         FileStream fs;
@@ -123,6 +136,41 @@ public sealed class LocalDirectoryStore : IBackupStore
         MarkPending(parent);
         return (Stream)new LocalFileStream(fs, MapIoError);
     }, ct);
+
+    /// <summary>One open(2): what exists in the way is found out only when the create fails.</summary>
+    private Stream CreateFileUnix(string path, string full, string parent, CreateOptions options)
+    {
+        var flags = Posix.O_WRONLY | Posix.O_CREAT | (options.Exclusive ? Posix.O_EXCL : Posix.O_TRUNC);
+        var fd = Posix.TryOpenAt(Posix.AT_FDCWD, full, flags, (int)(options.Mode ?? DefaultMode), out var errno);
+        if (fd is null)
+        {
+            switch (errno)
+            {
+                case Posix.ENOENT or Posix.ENOTDIR:
+                    EnsureRoot();
+                    throw NotFound(StorePath.GetParent(StorePath.Normalize(path)) ?? "");
+                case Posix.EISDIR:
+                case Posix.EEXIST when Directory.Exists(full):
+                    throw PathIsDirectory(path);
+                case Posix.EEXIST:
+                    throw Conflict(path);
+                default:
+                    throw Posix.Error(errno, "create", full);
+            }
+        }
+        try
+        {
+            if (options.Mode is { } mode && !options.Exclusive) Posix.Chmod(fd, (int)mode, full); // an existing file keeps its old mode otherwise
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+        MarkPending(full);
+        MarkPending(parent);
+        return new LocalFileStream(UnixFileStream.ForWriting(fd, full), MapIoError);
+    }
 
     public Task RenameAsync(string from, string to, bool overwrite, CancellationToken ct)
     {
@@ -309,6 +357,9 @@ public sealed class LocalDirectoryStore : IBackupStore
     private static NotFoundException NotFound(string path) =>
         new("StorePathNotFound", $"'{StorePath.Normalize(path)}' does not exist in backup storage.") { Target = StorePath.Normalize(path) };
 
+    private static ConflictException PathIsDirectory(string path) =>
+        new("PathIsDirectory", $"Cannot create file '{StorePath.Normalize(path)}' in backup storage: a directory is in the way.");
+
     private static ConflictException Conflict(string path) =>
         new("AlreadyExists", $"'{StorePath.Normalize(path)}' already exists in backup storage.") { Target = StorePath.Normalize(path) };
 
@@ -383,7 +434,6 @@ internal static class FileSystemSync
     [DllImport("libc", SetLastError = true, EntryPoint = "close")]
     private static extern int close(int fd);
 
-    private const int O_RDONLY = 0, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000;
 
     /// <summary>Syncs the whole file system holding <paramref name="dir"/>; false when this platform cannot.</summary>
     public static bool SyncFileSystem(string dir)
@@ -392,7 +442,7 @@ internal static class FileSystemSync
         int fd;
         try
         {
-            fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            fd = open(dir, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC);
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {

@@ -85,5 +85,5 @@ internal sealed class LocalFileStream(Stream inner, Func<Exception, Exception> m
 
     /// <summary>Opens a local file for reading with the same synchronous async methods (archive sources).</summary>
     public static Stream OpenRead(string path) =>
-        new LocalFileStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan), ex => ex);
+        new LocalFileStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0), ex => ex);
 }

@@ -101,6 +101,25 @@ public abstract class AppBackupTests(Func<SampleWorld, (string Uri, string Local
     }
 
     [Fact]
+    public async Task A_config_or_secrets_change_between_two_backups_in_one_process_is_in_the_second()
+    {
+        // config.yaml and secrets.yaml parses are reused across runs while their text is unchanged: never when it changed.
+        await _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
+        var dir = World.BackupDir("apps/gitea");
+        var before = File.ReadAllText(Path.Combine(dir, "app-config.yaml"));
+        var config = Path.Combine(World.InstancePath, "config.yaml");
+        var secrets = Path.Combine(World.InstancePath, "secrets.yaml");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("gitea:\n", "gitea:\n    addedBetweenRuns: true\n"));
+        File.WriteAllText(secrets, File.ReadAllText(secrets).Replace("gitea:\n", "gitea:\n    rotatedBetweenRuns: s3cr3t\n"));
+
+        await _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
+        var after = File.ReadAllText(Path.Combine(dir, "app-config.yaml"));
+        Assert.DoesNotContain("addedBetweenRuns", before);
+        Assert.Contains("addedBetweenRuns: true", after);
+        Assert.Contains("rotatedBetweenRuns: s3cr3t", File.ReadAllText(Path.Combine(dir, "app-secrets.yaml")));
+    }
+
+    [Fact]
     public async Task An_app_without_config_or_secrets_sections_records_them_as_absent()
     {
         var app = Path.Combine(World.InstancePath, "apps", "whoami");
