@@ -163,29 +163,39 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
 
     /// <summary>
     /// Takes the backups: one snapshot of the instance's config files for the run, then batches of up to
-    /// <see cref="BatchMaxBackups"/>: each backup's contents read and its slot locked; each parent directory listed once
-    /// and every slot repaired from it; the apps' volumes planned from their previous records; the backups staged concurrently; the batch committed (<see cref="BackupBatch"/>);
-    /// the locks released. Outcomes come in job order.
+    /// <see cref="BatchMaxBackups"/>: each backup's contents read; space checked; the slots locked; each parent
+    /// directory listed once and every slot repaired from it; the apps' volumes planned from their previous records; the
+    /// backups staged; the batch committed (<see cref="BackupBatch"/>); the locks released. Per-backup steps run a few
+    /// at a time (<see cref="Concurrently"/>). Outcomes come in job order.
     /// </summary>
     private async IAsyncEnumerable<BackupOutcome> RunBackupsAsync(Scope scope, IReadOnlyList<BackupJob> jobs, IOperationObserver observer, ProgressReporter? overall, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var volumes = new AppVolumeBackups(scope.Instance, scope.Destination, _options, OpenClusterOf);
         var run = new BackupRun(scope, new InstanceSnapshot(scope.Instance), _options, volumes);
         var range = new Milestone(0, "Backing up apps", 100);
+        var states = new JobState?[jobs.Count];
+        JobState State(int i) => states[i] ??= new JobState(jobs[i], new ProgressReporter(observer, jobs[i].Target, jobs[i].Activity, overall?.Target));
         for (var start = 0; start < jobs.Count;)
         {
+            // "Creating snapshot" for up to a chunk's worth of jobs at once: reading one app's files does not wait for another's.
+            var ahead = Enumerable.Range(start, Math.Min(BatchMaxBackups, jobs.Count - start)).Select(State).Where(s => s.Contents is null).ToList();
+            await Concurrently.ForEachAsync(ahead, s =>
+            {
+                run.ReadContents(s);
+                return Task.CompletedTask;
+            }, ct).ConfigureAwait(false);
             var chunk = new List<JobState>();
             long estimated = 0;
             for (var i = start; i < jobs.Count && chunk.Count < BatchMaxBackups && estimated < BatchMaxBytes; i++)
             {
-                var progress = new ProgressReporter(observer, jobs[i].Target, jobs[i].Activity, overall?.Target);
-                var state = new JobState(jobs[i], progress);
+                var state = State(i);
                 chunk.Add(state);
                 overall?.Bytes(range, i, jobs.Count, $"{jobs[i].Name} ({i + 1} of {jobs.Count})");
                 await run.PrepareAsync(state, ct).ConfigureAwait(false);
                 estimated += state.Contents?.EstimatedBytes ?? 0;
                 if (run.Stopped) break;
             }
+            await Concurrently.ForEachAsync(chunk, s => run.LockAsync(s, ct), ct).ConfigureAwait(false);
             await run.StageAndCommitAsync(chunk, ct).ConfigureAwait(false);
             foreach (var state in chunk) yield return state.Outcome!;
             start += chunk.Count;
@@ -219,24 +229,51 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
 
         private IBackupStore Store => scope.Store;
 
-        /// <summary>"Creating snapshot" and "Connecting to backup storage": read the contents, check space, take the lock.</summary>
-        public async Task PrepareAsync(JobState s, CancellationToken ct)
+        /// <summary>"Creating snapshot": the backup's contents read from the instance. Safe to call for several jobs at once.</summary>
+        public void ReadContents(JobState s)
         {
-            ct.ThrowIfCancellationRequested();
             try
             {
                 s.Progress.Milestone(Milestones.Backup.CreatingSnapshot, "reading configuration");
                 s.Contents = s.Job.Contents(snapshot, s.Progress.Warning);
+            }
+            catch (Exception ex) when (IsBackupFailure(ex))
+            {
+                Record(s, ex);
+            }
+        }
+
+        /// <summary>"Connecting to backup storage" (after <see cref="ReadContents"/>): check space, make the parent directory.</summary>
+        public async Task PrepareAsync(JobState s, CancellationToken ct)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (s.Contents is null) ReadContents(s);
+            if (s.Contents is not { } contents) return; // failed: recorded
+            try
+            {
                 s.Progress.Milestone(Milestones.Backup.ConnectingToStorage, scope.Destination);
                 if (_free is null)
                 {
                     await Store.ProbeAsync(ct).ConfigureAwait(false);
                     _free = (await Store.GetSpaceAsync(ct).ConfigureAwait(false)).FreeBytes;
                 }
-                var need = s.Contents.EstimatedBytes + options.SpaceMarginBytes;
+                var need = contents.EstimatedBytes + options.SpaceMarginBytes;
                 if (_free < need) throw new NoSpaceException(need, $"{_free} bytes free at {scope.Destination}");
-                _free -= s.Contents.EstimatedBytes;
+                _free -= contents.EstimatedBytes;
                 if (_parentsMade.Add(s.Job.Address.Parent)) await Store.CreateDirectoryAsync(s.Job.Address.Parent, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsBackupFailure(ex))
+            {
+                Record(s, ex);
+            }
+        }
+
+        /// <summary>Takes the slot's lock (after <see cref="PrepareAsync"/>). Safe to call for several jobs at once.</summary>
+        public async Task LockAsync(JobState s, CancellationToken ct)
+        {
+            if (s.Outcome is not null) return;
+            try
+            {
                 s.Lock = await DestinationLock.AcquireAsync(Store, s.Job.Address, s.Job.Operation, s.Job.What, options.LockStaleAfter, ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsBackupFailure(ex))

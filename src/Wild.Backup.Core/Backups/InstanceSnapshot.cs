@@ -9,26 +9,19 @@ namespace Wild.Backup.Core.Backups;
 /// </summary>
 internal sealed class InstanceSnapshot(WildInstance instance)
 {
-    private YamlDocumentText? _config, _secrets;
-    private bool _configRead, _secretsRead;
+    // Read on first use, once, also when several apps ask at the same moment.
+    private readonly Lazy<YamlDocumentText?> _config = new(() => Read(instance.ConfigPath, "config.yaml"));
+    private readonly Lazy<YamlDocumentText?> _secrets = new(() => Read(instance.SecretsPath, "secrets.yaml"));
 
     public WildInstance Instance => instance;
 
     /// <summary>config.yaml, or null when the instance has none.</summary>
-    public YamlDocumentText? Config => Read(ref _config, ref _configRead, instance.ConfigPath, "config.yaml");
+    public YamlDocumentText? Config => _config.Value;
 
     /// <summary>secrets.yaml, or null when the instance has none.</summary>
-    public YamlDocumentText? Secrets => Read(ref _secrets, ref _secretsRead, instance.SecretsPath, "secrets.yaml");
+    public YamlDocumentText? Secrets => _secrets.Value;
 
-    private static YamlDocumentText? Read(ref YamlDocumentText? doc, ref bool read, string path, string label)
-    {
-        if (!read)
-        {
-            doc = File.Exists(path) ? Parsed(path, File.ReadAllText(path), label) : null;
-            read = true;
-        }
-        return doc;
-    }
+    private static YamlDocumentText? Read(string path, string label) => File.Exists(path) ? Parsed(path, File.ReadAllText(path), label) : null;
 
     /// <summary>The last parse of each file, held weakly: a run right after another (Backup-WildApp -All then
     /// Backup-WildCluster, a scheduler's next run) reuses it when the text is the same, and nothing — secrets.yaml
