@@ -56,6 +56,12 @@ internal static partial class Posix
     [LibraryImport("libc", EntryPoint = "readlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial nint readlinkat(int dirfd, string path, byte* buf, nint size);
 
+    [LibraryImport("libc", EntryPoint = "mkdirat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mkdirat(int dirfd, string path, int mode);
+
+    [LibraryImport("libc", EntryPoint = "unlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int unlinkat(int dirfd, string path, int flags);
+
     [LibraryImport("libc", EntryPoint = "fchmod", SetLastError = true)]
     private static partial int fchmod(int fd, int mode);
 
@@ -182,7 +188,7 @@ internal static partial class Posix
         {
             var errno = Marshal.GetLastPInvokeError();
             if (errno == EINTR) continue;
-            if (errno is ENOENT) return null;
+            if (errno is ENOENT or ENOTDIR) return null; // nothing there, or a file where a directory would be
             throw Error(errno, "stat", shown);
         }
         var mode = *(ushort*)(buf + 28);
@@ -190,6 +196,52 @@ internal static partial class Posix
         var seconds = *(long*)(buf + 112);
         var nanos = *(uint*)(buf + 120);
         return new FileStat(mode, size, DateTime.UnixEpoch.AddTicks(seconds * TimeSpan.TicksPerSecond + nanos / 100));
+    }
+
+    /// <summary>mkdirat(2); returns the errno (0: made) so callers can tell "exists" and "no parent" apart.</summary>
+    public static int MakeDirectoryAt(int dirfd, string path, int mode)
+    {
+        while (mkdirat(dirfd, path, mode) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != EINTR) return errno;
+        }
+        return 0;
+    }
+
+    /// <summary>Removes a directory and everything below it, relative to <paramref name="dirfd"/>, without following
+    /// links; false when it was not there. Something that is not a directory at <paramref name="name"/> is refused.</summary>
+    public static bool RemoveTree(int dirfd, string name, string shown)
+    {
+        var dir = TryOpenAt(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, out var errno);
+        if (dir is null)
+        {
+            if (errno is ENOENT) return false;
+            throw Error(errno is ELOOP ? ENOTDIR : errno, "remove", shown);
+        }
+        using (dir)
+        {
+            foreach (var e in ReadDirectory(dir, shown))
+            {
+                var child = System.IO.Path.Combine(shown, e.Name);
+                var isDir = e.Type == DT_DIR || (e.Type == DT_UNKNOWN && StatAt(dir.Fd, e.Name, AT_SYMLINK_NOFOLLOW, child) is { IsDirectory: true });
+                if (isDir) RemoveTree(dir.Fd, e.Name, child);
+                else Unlink(dir.Fd, e.Name, 0, child);
+            }
+        }
+        Unlink(dirfd, name, AT_REMOVEDIR, shown);
+        return true;
+    }
+
+    private static void Unlink(int dirfd, string name, int flags, string shown)
+    {
+        while (unlinkat(dirfd, name, flags) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == EINTR) continue;
+            if (errno == ENOENT) return; // removed meanwhile: the goal
+            throw Error(errno, "remove", shown);
+        }
     }
 
     /// <summary>readlinkat(2): the target of a symbolic link.</summary>

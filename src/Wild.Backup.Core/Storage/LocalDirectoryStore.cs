@@ -41,6 +41,12 @@ public sealed class LocalDirectoryStore : IBackupStore
 
     public Task<StoreEntry?> StatAsync(string path, CancellationToken ct) => Run(path, full =>
     {
+        if (Posix.Supported)
+        {
+            if (Posix.StatAt(Posix.AT_FDCWD, full, 0, full) is { } st) return ToEntry(path, st);
+            EnsureRoot();
+            return null;
+        }
         var info = new FileInfo(full);
         if (info.Exists) return ToEntry(path, info);
         var dir = new DirectoryInfo(full);
@@ -51,6 +57,7 @@ public sealed class LocalDirectoryStore : IBackupStore
 
     public Task<IReadOnlyList<StoreEntry>> ListAsync(string directory, CancellationToken ct) => Run(directory, full =>
     {
+        if (Posix.Supported) return ListUnix(directory, full);
         var dir = new DirectoryInfo(full);
         if (!dir.Exists)
         {
@@ -69,6 +76,12 @@ public sealed class LocalDirectoryStore : IBackupStore
 
     public Task CreateDirectoryAsync(string path, CancellationToken ct) => Run(path, full =>
     {
+        // One mkdir when the parent exists (the common case); otherwise the checks and parents below.
+        if (Posix.Supported && Posix.MakeDirectoryAt(Posix.AT_FDCWD, full, 0x1FF) == 0)
+        {
+            MarkPending(Path.GetDirectoryName(full)!);
+            return true;
+        }
         EnsureRoot();
         if (File.Exists(full)) throw new ConflictException("PathIsFile", $"Cannot create directory '{StorePath.Normalize(path)}' in backup storage: a file is in the way.");
         Directory.CreateDirectory(full);
@@ -244,6 +257,22 @@ public sealed class LocalDirectoryStore : IBackupStore
     public Task DeleteDirectoryAsync(string path, CancellationToken ct) => Run(path, full =>
     {
         if (StorePath.Normalize(path).Length == 0) throw new InvalidInputException("InvalidStorePath", "Refusing to delete the root of backup storage.");
+        if (Posix.Supported)
+        {
+            bool removed;
+            try
+            {
+                removed = Posix.RemoveTree(Posix.AT_FDCWD, full, full);
+            }
+            catch (DirectoryNotFoundException) when (Posix.StatAt(Posix.AT_FDCWD, full, Posix.AT_SYMLINK_NOFOLLOW, full) is not null)
+            {
+                // A file or a link: neither is removed as a directory (a link is never followed).
+                throw new ConflictException("PathIsFile", $"'{StorePath.Normalize(path)}' in backup storage is a file, not a directory.");
+            }
+            if (removed) MarkPending(Path.GetDirectoryName(full)!);
+            else EnsureRoot();
+            return true;
+        }
         if (File.Exists(full)) throw new ConflictException("PathIsFile", $"'{StorePath.Normalize(path)}' in backup storage is a file, not a directory.");
         if (Directory.Exists(full))
         {
@@ -362,6 +391,32 @@ public sealed class LocalDirectoryStore : IBackupStore
 
     private static ConflictException Conflict(string path) =>
         new("AlreadyExists", $"'{StorePath.Normalize(path)}' already exists in backup storage.") { Target = StorePath.Normalize(path) };
+
+    private static StoreEntry ToEntry(string rel, Posix.FileStat st) =>
+        new(StorePath.Normalize(rel), st.IsDirectory, st.IsDirectory ? 0 : st.Size, new DateTimeOffset(st.ModifiedUtc, TimeSpan.Zero)) { Mode = st.Permissions };
+
+    /// <summary>The directory opened once; each entry stat'ed relative to it.</summary>
+    private IReadOnlyList<StoreEntry> ListUnix(string directory, string full)
+    {
+        var fd = Posix.TryOpenAt(Posix.AT_FDCWD, full, Posix.O_RDONLY | Posix.O_DIRECTORY, 0, out var errno);
+        if (fd is null)
+        {
+            if (errno is not (Posix.ENOENT or Posix.ENOTDIR)) throw Posix.Error(errno, "list", full);
+            EnsureRoot();
+            throw NotFound(directory);
+        }
+        using (fd)
+        {
+            var prefix = StorePath.Normalize(directory);
+            var list = new List<StoreEntry>();
+            foreach (var e in Posix.ReadDirectory(fd, full))
+            {
+                // Gone since it was listed: not there.
+                if (Posix.StatAt(fd.Fd, e.Name, 0, Path.Combine(full, e.Name)) is { } st) list.Add(ToEntry(prefix.Length == 0 ? e.Name : prefix + "/" + e.Name, st));
+            }
+            return list;
+        }
+    }
 
     private static StoreEntry ToEntry(string rel, FileSystemInfo info)
     {

@@ -23,6 +23,32 @@ public sealed class LocalDirectoryStoreConformance : StoreConformanceTests, IDis
 public sealed class LocalDirectoryStoreTests
 {
     [Fact]
+    public async Task Deleting_a_directory_removes_links_in_it_never_what_they_point_to()
+    {
+        // A backup directory is removed with everything in it. A link inside (planted, or a restore gone wrong) must go
+        // as a link: the tree it points to — here a stand-in for the instance's own files — stays whole.
+        using var dir = new TempDir();
+        var precious = dir.Combine("precious");
+        Directory.CreateDirectory(Path.Combine(precious, "sub"));
+        File.WriteAllText(Path.Combine(precious, "sub", "keep.yaml"), "keep: true\n");
+        var root = dir.Combine("nas");
+        Directory.CreateDirectory(Path.Combine(root, "old", "nested"));
+        File.WriteAllText(Path.Combine(root, "old", "nested", "file"), "x");
+        File.CreateSymbolicLink(Path.Combine(root, "old", "to-dir"), precious);
+        File.CreateSymbolicLink(Path.Combine(root, "old", "nested", "to-file"), Path.Combine(precious, "sub", "keep.yaml"));
+        await using var store = new LocalDirectoryStore(root);
+
+        await store.DeleteDirectoryAsync("old", CancellationToken.None);
+
+        Assert.False(Directory.Exists(Path.Combine(root, "old")));
+        Assert.Equal("keep: true\n", File.ReadAllText(Path.Combine(precious, "sub", "keep.yaml")));
+        // A link where the directory was is refused, not followed.
+        File.CreateSymbolicLink(Path.Combine(root, "link"), precious);
+        await Assert.ThrowsAsync<ConflictException>(() => store.DeleteDirectoryAsync("link", CancellationToken.None));
+        Assert.True(File.Exists(Path.Combine(precious, "sub", "keep.yaml")));
+    }
+
+    [Fact]
     public async Task A_full_file_system_raises_no_space_with_the_exact_message()
     {
         using var tmpfs = TmpfsMount.Create(sizeMiB: 2);
