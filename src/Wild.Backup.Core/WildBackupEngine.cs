@@ -195,7 +195,6 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
                 estimated += state.Contents?.EstimatedBytes ?? 0;
                 if (run.Stopped) break;
             }
-            await Concurrently.ForEachAsync(chunk, s => run.LockAsync(s, ct), ct).ConfigureAwait(false);
             await run.StageAndCommitAsync(chunk, ct).ConfigureAwait(false);
             foreach (var state in chunk) yield return state.Outcome!;
             start += chunk.Count;
@@ -269,7 +268,7 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
         }
 
         /// <summary>Takes the slot's lock (after <see cref="PrepareAsync"/>). Safe to call for several jobs at once.</summary>
-        public async Task LockAsync(JobState s, CancellationToken ct)
+        private async Task LockAsync(JobState s, CancellationToken ct)
         {
             if (s.Outcome is not null) return;
             try
@@ -282,12 +281,14 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
             }
         }
 
-        /// <summary>Repairs, stages and commits the prepared jobs of a chunk, then releases their locks.</summary>
+        /// <summary>Locks, repairs, stages and commits the prepared jobs of a chunk, then releases their locks — also
+        /// when cancelled or failed half-way.</summary>
         public async Task StageAndCommitAsync(List<JobState> chunk, CancellationToken ct)
         {
-            var ready = chunk.Where(s => s.Lock is not null && s.Outcome is null).ToList();
             try
             {
+                await Concurrently.ForEachAsync(chunk, s => LockAsync(s, ct), ct).ConfigureAwait(false);
+                var ready = chunk.Where(s => s.Lock is not null && s.Outcome is null).ToList();
                 await using var batch = new BackupBatch(Store);
                 try
                 {

@@ -106,16 +106,34 @@ public sealed class DestinationLock : IAsyncDisposable
     private async Task<bool> TryCreateAsync(CancellationToken ct)
     {
         var temp = StorePath.Combine(StorePath.GetParent(_path)!, _tempPrefix + _owner.Id + ".tmp");
-        await WriteJsonAsync(temp, ct).ConfigureAwait(false);
         try
         {
+            await WriteJsonAsync(temp, ct).ConfigureAwait(false);
             await _store.RenameAsync(temp, _path, overwrite: false, ct).ConfigureAwait(false);
             return true;
         }
         catch (ConflictException)
         {
-            await _store.DeleteFileAsync(temp, CancellationToken.None).ConfigureAwait(false);
+            await RemoveTempAsync(temp).ConfigureAwait(false);
             return false;
+        }
+        catch
+        {
+            // Cancelled or failed half-way: leave no temp file behind (the next repair would remove it, but only then).
+            await RemoveTempAsync(temp).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task RemoveTempAsync(string temp)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await _store.DeleteFileAsync(temp, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or WildBackupException or OperationCanceledException)
+        {
         }
     }
 

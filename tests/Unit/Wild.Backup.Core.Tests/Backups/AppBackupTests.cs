@@ -266,6 +266,32 @@ public abstract class AppBackupTests(Func<SampleWorld, (string Uri, string Local
     }
 
     [Fact]
+    public async Task Cancellation_while_the_locks_of_several_apps_are_taken_leaves_no_lock_behind()
+    {
+        // Locks are taken a few at a time: cancelled as the first of them goes into place, every lock taken is released
+        // and no half-made lock (its temp file) is left.
+        using var cts = new CancellationTokenSource();
+        var lockPlaced = 0;
+        var engine = new WildBackupEngine(new EngineOptions
+        {
+            OpenStore = d => new FaultyStore(StoreFactory.OpenRaw(d))
+            {
+                OnStep = (_, op, path) =>
+                {
+                    if (Volatile.Read(ref lockPlaced) == 1) cts.Cancel(); // the step after a lock was renamed into place
+                    if (op == "rename" && path.EndsWith(".lock", StringComparison.Ordinal)) Interlocked.Exchange(ref lockPlaced, 1);
+                },
+            },
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in engine.BackupAppsAsync(World.Selector, null, NullObserver.Instance, cts.Token)) { }
+        });
+        var apps = Path.Combine(World.Destination, "demo-cloud", "backups", "apps");
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(apps).Select(Path.GetFileName), n => n!.StartsWith('.'));
+    }
+
+    [Fact]
     public async Task A_storage_call_that_hangs_fails_the_backup_as_unreachable_and_does_not_hang_it()
     {
         var previous = await _engine.BackupAppAsync(World.Selector, "gitea", NullObserver.Instance, SampleWorld.Timeout);
