@@ -62,6 +62,12 @@ internal static partial class Posix
     [LibraryImport("libc", EntryPoint = "unlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int unlinkat(int dirfd, string path, int flags);
 
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
+    private static partial int syncfs(int fd);
+
     [LibraryImport("libc", EntryPoint = "fchmod", SetLastError = true)]
     private static partial int fchmod(int fd, int mode);
 
@@ -157,6 +163,18 @@ internal static partial class Posix
             var errno = Marshal.GetLastPInvokeError();
             if (errno != EINTR) throw Error(errno, "close", shown); // after EINTR the descriptor is gone on Linux
         }
+    }
+
+    /// <summary>fsync(2) of an open file or directory (a directory: its entries — renames, creations — made durable).</summary>
+    public static void Fsync(FileDescriptor fd, string shown)
+    {
+        if (fsync(fd.Fd) != 0) throw Error(Marshal.GetLastPInvokeError(), "sync", shown);
+    }
+
+    /// <summary>syncfs(2): everything written to the file system holding the open file made durable.</summary>
+    public static void SyncFileSystem(FileDescriptor fd, string shown)
+    {
+        if (syncfs(fd.Fd) != 0) throw Error(Marshal.GetLastPInvokeError(), "sync the file system of", shown);
     }
 
     public static void Chmod(FileDescriptor fd, int mode, string shown)

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 
 namespace Wild.Backup.Core.Restores;
 
@@ -42,28 +41,18 @@ public static class AtomicFile
         await WriteAsync(to, bytes, OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(from), ct).ConfigureAwait(false);
     }
 
-    [DllImport("libc", SetLastError = true, EntryPoint = "open")]
-    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
-
-    [DllImport("libc", SetLastError = true, EntryPoint = "fsync")]
-    private static extern int fsync(int fd);
-
-    [DllImport("libc", SetLastError = true, EntryPoint = "close")]
-    private static extern int close(int fd);
-
     /// <summary>Makes a rename in <paramref name="dir"/> durable (Linux); a no-op where directories cannot be synced.</summary>
     public static void SyncDirectory(string dir)
     {
-        if (!OperatingSystem.IsLinux()) return;
+        if (!IO.Posix.Supported) return;
         try
         {
-            var fd = open(dir, IO.Posix.O_DIRECTORY | IO.Posix.O_CLOEXEC);
-            if (fd < 0) return;
-            fsync(fd);
-            close(fd);
+            using var fd = IO.Posix.Open(dir, IO.Posix.O_RDONLY | IO.Posix.O_DIRECTORY, 0, dir);
+            IO.Posix.Fsync(fd, dir);
         }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            // Best effort, as before: the rename itself happened.
         }
     }
 }

@@ -319,7 +319,7 @@ public sealed class LocalDirectoryStore : IBackupStore
                 foreach (var p in pending) FileSystemSync.FsyncPath(p);
             }
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw MapIoError(ex);
         }
@@ -480,39 +480,13 @@ internal static class FileSystemSpace
 /// <summary>Makes writes durable: syncfs() on Linux, fsync per path elsewhere.</summary>
 internal static class FileSystemSync
 {
-    [DllImport("libc", SetLastError = true, EntryPoint = "open")]
-    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
-
-    [DllImport("libc", SetLastError = true, EntryPoint = "syncfs")]
-    private static extern int syncfs(int fd);
-
-    [DllImport("libc", SetLastError = true, EntryPoint = "close")]
-    private static extern int close(int fd);
-
-
     /// <summary>Syncs the whole file system holding <paramref name="dir"/>; false when this platform cannot.</summary>
     public static bool SyncFileSystem(string dir)
     {
-        if (!OperatingSystem.IsLinux()) return false;
-        int fd;
-        try
-        {
-            fd = open(dir, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC);
-        }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return false;
-        }
-        if (fd < 0) return false;
-        try
-        {
-            if (syncfs(fd) != 0) throw new IOException($"syncfs failed (errno {Marshal.GetLastPInvokeError()})", Marshal.GetLastPInvokeError());
-            return true;
-        }
-        finally
-        {
-            close(fd);
-        }
+        if (!Posix.Supported) return false;
+        using var fd = Posix.Open(dir, Posix.O_RDONLY | Posix.O_DIRECTORY, 0, dir);
+        Posix.SyncFileSystem(fd, dir);
+        return true;
     }
 
     public static void FsyncPath(string path)
