@@ -55,7 +55,9 @@ internal sealed class RpcClient : IAsyncDisposable
     /// (the data of a trailing opaque whose length <paramref name="writeArgs"/> already wrote) is sent after them, then padding.
     /// Returns the reply positioned at the procedure's results; the caller disposes it.
     /// </summary>
-    public async Task<RpcReply> CallAsync(uint procedure, Action<XdrWriter>? writeArgs, ReadOnlyMemory<byte> payload, bool idempotent, CancellationToken ct)
+    /// <param name="seeThrough">Once the request is sent, wait for its reply (within the call deadline) even if
+    /// <paramref name="ct"/> is cancelled: for calls that change the server's state, so the caller knows what happened.</param>
+    public async Task<RpcReply> CallAsync(uint procedure, Action<XdrWriter>? writeArgs, ReadOnlyMemory<byte> payload, bool idempotent, CancellationToken ct, bool seeThrough = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ct.ThrowIfCancellationRequested();
@@ -75,7 +77,7 @@ internal sealed class RpcClient : IAsyncDisposable
             PooledBuffer record;
             try
             {
-                record = await connection.CallAsync(xid, w.Written, payload, padding, Remaining(deadline), ct).ConfigureAwait(false);
+                record = await connection.CallAsync(xid, w.Written, payload, padding, Remaining(deadline), ct, seeThrough).ConfigureAwait(false);
             }
             catch (RpcTransportException ex) when ((!ex.RequestSent || idempotent) && Remaining(deadline) > backoff)
             {

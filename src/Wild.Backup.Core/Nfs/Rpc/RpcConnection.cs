@@ -111,7 +111,10 @@ internal sealed class RpcConnection : IAsyncDisposable
     /// the connection (a server that stops answering is not trusted with later calls). Cancelling before the request is on the
     /// wire changes nothing; cancelling while it is being written kills the connection, since half a record cannot be taken back.
     /// </summary>
-    public async Task<PooledBuffer> CallAsync(uint xid, ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> payload, int padding, TimeSpan timeout, CancellationToken ct)
+    /// <summary>How long a cancelled call that changes the server's state still waits for its reply (<c>seeThrough</c>).</summary>
+    internal static readonly TimeSpan SeeThroughGrace = TimeSpan.FromSeconds(5);
+
+    public async Task<PooledBuffer> CallAsync(uint xid, ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> payload, int padding, TimeSpan timeout, CancellationToken ct, bool seeThrough = false)
     {
         var tcs = new TaskCompletionSource<PooledBuffer>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_pending.TryAdd(xid, tcs)) throw new InvalidOperationException($"xid {xid} is already in flight");
@@ -148,7 +151,13 @@ internal sealed class RpcConnection : IAsyncDisposable
             {
                 _sendLock.Release();
             }
-            return await tcs.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+            if (!seeThrough) return await tcs.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+            // Sent: the server acts on it whatever the caller does now, so a cancelled caller still waits a little for what
+            // it did — a server that answers at all answers within the grace; a hung one does not hold Ctrl-C up longer.
+            using var grace = new CancellationTokenSource();
+            using var onCancel = ct.Register(() => grace.CancelAfter(SeeThroughGrace));
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(timeoutCts.Token, _closed.Token, grace.Token);
+            return await tcs.Task.WaitAsync(wait.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested && timeoutCts.IsCancellationRequested && !_closed.IsCancellationRequested)
         {

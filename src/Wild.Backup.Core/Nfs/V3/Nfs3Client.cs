@@ -253,6 +253,12 @@ internal sealed class Nfs3Client(RpcClient rpc)
         return new HandleAndAttributes(handle, attributes);
     }
 
+    /// <summary>Procedures that change the server's state. Once one is sent, its reply is waited for even when the caller
+    /// cancels: the server applies it regardless, and a caller that gave up could not tell (a lock renamed into place
+    /// but never released, a file created after its removal was sent).</summary>
+    private static bool Changes(Proc proc) =>
+        proc is Proc.SetAttr or Proc.Write or Proc.Create or Proc.Mkdir or Proc.Remove or Proc.Rmdir or Proc.Rename or Proc.Link or Proc.Commit;
+
     /// <summary>Calls and checks the status; returns the reply at the resok body. JUKEBOX is retried until the call timeout.</summary>
     private async Task<RpcReply> CallAsync(Proc proc, Action<XdrWriter> args, ReadOnlyMemory<byte> payload, bool idempotent, CancellationToken ct)
     {
@@ -260,7 +266,7 @@ internal sealed class Nfs3Client(RpcClient rpc)
         var delay = TimeSpan.FromMilliseconds(100);
         while (true)
         {
-            var reply = await rpc.CallAsync((uint)proc, args, payload, idempotent, ct).ConfigureAwait(false);
+            var reply = await rpc.CallAsync((uint)proc, args, payload, idempotent, ct, seeThrough: Changes(proc)).ConfigureAwait(false);
             Nfs3Status status;
             try
             {

@@ -90,6 +90,38 @@ public sealed class RpcTransportTests
     }
 
     [Fact]
+    public async Task A_cancelled_call_that_changes_state_still_returns_the_reply_the_server_sent()
+    {
+        // The server applies a sent RENAME or CREATE whatever the caller does; the caller must learn what happened.
+        var received = new TaskCompletionSource();
+        await using var server = new FakeRpcServer(async call =>
+        {
+            received.TrySetResult();
+            await Task.Delay(300);
+            return FakeRpcServer.Word(ArgOf(call) + 1);
+        });
+        await using var client = Client(server);
+        using var cts = new CancellationTokenSource();
+        var call = client.CallAsync(1, w => w.WriteUInt32(41), default, idempotent: false, cts.Token, seeThrough: true);
+        await received.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        cts.Cancel();
+        using var reply = await call;
+        Assert.Equal(42u, reply.Results.ReadUInt32());
+    }
+
+    [Fact]
+    public async Task A_cancelled_call_that_changes_state_gives_up_after_the_grace_when_the_server_never_answers()
+    {
+        await using var server = new FakeRpcServer(_ => Task.FromResult<byte[]?>(null));
+        await using var client = Client(server);
+        using var cts = new CancellationTokenSource();
+        var call = client.CallAsync(1, w => w.WriteUInt32(1), default, idempotent: false, cts.Token, seeThrough: true);
+        await Task.Delay(50);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(RpcConnection.SeeThroughGrace + TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public async Task After_the_server_drops_the_connection_the_next_call_reconnects()
     {
         await using var server = new FakeRpcServer(call => Task.FromResult<byte[]?>(FakeRpcServer.Word(ArgOf(call))));
