@@ -18,7 +18,21 @@ public static class BackupVerifier
     public static async Task<IReadOnlyList<BackupProblem>> VerifyFilesAsync(IBackupStore store, string dir, IReadOnlyList<BackupFileRecord> files, Action<long>? progress, CancellationToken ct)
     {
         var problems = new List<BackupProblem>();
-        var buffer = new byte[1 << 16];
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            await VerifyEachAsync(store, dir, files, progress, problems, buffer, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return problems;
+    }
+
+    private static async Task VerifyEachAsync(IBackupStore store, string dir, IReadOnlyList<BackupFileRecord> files, Action<long>? progress, List<BackupProblem> problems, byte[] buffer, CancellationToken ct)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256); // reset by each GetHashAndReset
         foreach (var f in files)
         {
             var path = StorePath.Combine(dir, f.Name);
@@ -34,7 +48,6 @@ public static class BackupVerifier
             }
             await using (s)
             {
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 long size = 0;
                 int n;
                 while ((n = await s.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
@@ -48,7 +61,6 @@ public static class BackupVerifier
                 else if (sha != f.Sha256) problems.Add(new BackupProblem(f.Name, "content does not match its SHA-256 in backup.json"));
             }
         }
-        return problems;
     }
 
     /// <summary>Full check of a sealed backup directory: its record, its files, and files it does not record.</summary>

@@ -15,11 +15,20 @@ public sealed class LocalDirectoryStore : IBackupStore
     private readonly object _pendingLock = new();
     private readonly HashSet<string> _pendingSync = new(StringComparer.Ordinal);
 
-    public LocalDirectoryStore(string root)
+    public LocalDirectoryStore(string root) : this(root, Posix.Supported)
+    {
+    }
+
+    /// <param name="systemCalls">Use the Linux calls (<see cref="Posix"/>) where they apply; false: only portable .NET
+    /// calls, as on other systems (the conformance suite runs both).</param>
+    internal LocalDirectoryStore(string root, bool systemCalls)
     {
         if (string.IsNullOrWhiteSpace(root)) throw new InvalidInputException("InvalidDestination", "The backup destination path is empty.");
         _root = Path.GetFullPath(root);
+        _posix = systemCalls && Posix.Supported;
     }
+
+    private readonly bool _posix;
 
     public string Location => _root;
 
@@ -41,7 +50,7 @@ public sealed class LocalDirectoryStore : IBackupStore
 
     public Task<StoreEntry?> StatAsync(string path, CancellationToken ct) => Run(path, full =>
     {
-        if (Posix.Supported)
+        if (_posix)
         {
             if (Posix.StatAt(Posix.AT_FDCWD, full, 0, full) is { } st) return ToEntry(path, st);
             EnsureRoot();
@@ -57,7 +66,7 @@ public sealed class LocalDirectoryStore : IBackupStore
 
     public Task<IReadOnlyList<StoreEntry>> ListAsync(string directory, CancellationToken ct) => Run(directory, full =>
     {
-        if (Posix.Supported) return ListUnix(directory, full);
+        if (_posix) return ListUnix(directory, full);
         var dir = new DirectoryInfo(full);
         if (!dir.Exists)
         {
@@ -77,7 +86,7 @@ public sealed class LocalDirectoryStore : IBackupStore
     public Task CreateDirectoryAsync(string path, CancellationToken ct) => Run(path, full =>
     {
         // One mkdir when the parent exists (the common case); otherwise the checks and parents below.
-        if (Posix.Supported && Posix.MakeDirectoryAt(Posix.AT_FDCWD, full, 0x1FF) == 0)
+        if (_posix && Posix.MakeDirectoryAt(Posix.AT_FDCWD, full, 0x1FF) == 0)
         {
             MarkPending(Path.GetDirectoryName(full)!);
             return true;
@@ -91,7 +100,7 @@ public sealed class LocalDirectoryStore : IBackupStore
 
     public Task<Stream> OpenReadAsync(string path, CancellationToken ct) => Run(path, full =>
     {
-        if (Posix.Supported)
+        if (_posix)
         {
             var fd = Posix.TryOpenAt(Posix.AT_FDCWD, full, Posix.O_RDONLY, 0, out var errno);
             if (fd is null)
@@ -117,7 +126,7 @@ public sealed class LocalDirectoryStore : IBackupStore
     public Task<Stream> CreateFileAsync(string path, CreateOptions options, CancellationToken ct) => Run(path, full =>
     {
         var parent = Path.GetDirectoryName(full)!;
-        if (Posix.Supported) return CreateFileUnix(path, full, parent, options);
+        if (_posix) return CreateFileUnix(path, full, parent, options);
         if (!Directory.Exists(parent))
         {
             EnsureRoot();
@@ -257,7 +266,7 @@ public sealed class LocalDirectoryStore : IBackupStore
     public Task DeleteDirectoryAsync(string path, CancellationToken ct) => Run(path, full =>
     {
         if (StorePath.Normalize(path).Length == 0) throw new InvalidInputException("InvalidStorePath", "Refusing to delete the root of backup storage.");
-        if (Posix.Supported)
+        if (_posix)
         {
             bool removed;
             try

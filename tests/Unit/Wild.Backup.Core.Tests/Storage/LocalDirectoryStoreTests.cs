@@ -20,6 +20,21 @@ public sealed class LocalDirectoryStoreConformance : StoreConformanceTests, IDis
     public void Dispose() => _dir.Dispose();
 }
 
+/// <summary>The same store with the Linux calls switched off: the path it takes on other systems, kept honest here.</summary>
+public sealed class LocalDirectoryStorePortableConformance : StoreConformanceTests, IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    protected override Task<IBackupStore> CreateStoreAsync() => Task.FromResult<IBackupStore>(new LocalDirectoryStore(_dir.Path, systemCalls: false));
+
+    protected override Task<IBackupStore> CreateUnreachableStoreAsync() =>
+        Task.FromResult<IBackupStore>(new LocalDirectoryStore(System.IO.Path.Combine(_dir.Path, "not-mounted"), systemCalls: false));
+
+    protected override byte[]? ReadBehindTheStore(string path) => File.ReadAllBytes(System.IO.Path.Combine(_dir.Path, path));
+
+    public void Dispose() => _dir.Dispose();
+}
+
 public sealed class LocalDirectoryStoreTests
 {
     [Fact]
