@@ -27,7 +27,7 @@ internal static partial class Posix
     public static int O_NOFOLLOW => Arm ? 0x8000 : 0x20000;
 
     public const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000, AT_REMOVEDIR = 0x200;
-    public const int EPERM = 1, ENOENT = 2, EINTR = 4, EAGAIN = 11, EACCES = 13, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, ENOSPC = 28, EROFS = 30, ELOOP = 40, ENOTEMPTY = 39, EDQUOT = 122;
+    public const int EPERM = 1, ENOENT = 2, EINTR = 4, EACCES = 13, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, EROFS = 30, ELOOP = 40;
 
     /// <summary>File types, as in st_mode &amp; S_IFMT.</summary>
     public const int S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFDIR = 0x4000, S_IFLNK = 0xA000;
