@@ -157,16 +157,22 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
         return only?.Backup ?? throw new InvalidOperationException("a one-job run produced no outcome");
     }
 
-    /// <summary>Batches are committed after this many backups or estimated bytes, so a long run keeps finished work.</summary>
-    private const int BatchMaxBackups = 32;
+    /// <summary>Backups prepared and locked together (one listing of their directory serves all their repairs).</summary>
+    private const int ChunkMaxBackups = 128;
+    /// <summary>Staged backups are committed in groups of at most this weight or <see cref="BatchMaxBytes"/>, so a long run
+    /// keeps finished work: a configuration-only backup (milliseconds) weighs 1, one that backs up volumes (minutes)
+    /// <see cref="VolumeBackupWeight"/>.</summary>
+    private const int CommitMaxWeight = 128;
+    private const int VolumeBackupWeight = 4;
     private const long BatchMaxBytes = 256L << 20;
 
     /// <summary>
-    /// Takes the backups: one snapshot of the instance's config files for the run, then batches of up to
-    /// <see cref="BatchMaxBackups"/>: each backup's contents read; space checked; the slots locked; each parent
-    /// directory listed once and every slot repaired from it; the apps' volumes planned from their previous records; the
-    /// backups staged; the batch committed (<see cref="BackupBatch"/>); the locks released. Per-backup steps run a few
-    /// at a time (<see cref="Concurrently"/>). Outcomes come in job order.
+    /// Takes the backups: one snapshot of the instance's config files for the run, then chunks of up to
+    /// <see cref="ChunkMaxBackups"/>: each backup's contents read; space checked; the slots locked; each parent
+    /// directory listed once and every slot repaired from it; the apps' volumes planned from their previous records; then,
+    /// group by group (<see cref="CommitMaxWeight"/>), the backups staged and committed (<see cref="BackupBatch"/>) and
+    /// their outcomes yielded; the chunk's locks released. Per-backup steps run a few at a time
+    /// (<see cref="Concurrently"/>). Outcomes come in job order.
     /// </summary>
     private async IAsyncEnumerable<BackupOutcome> RunBackupsAsync(Scope scope, IReadOnlyList<BackupJob> jobs, IOperationObserver observer, ProgressReporter? overall, [EnumeratorCancellation] CancellationToken ct)
     {
@@ -178,7 +184,7 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
         for (var start = 0; start < jobs.Count;)
         {
             // "Creating snapshot" for up to a chunk's worth of jobs at once: reading one app's files does not wait for another's.
-            var ahead = Enumerable.Range(start, Math.Min(BatchMaxBackups, jobs.Count - start)).Select(State).Where(s => s.Contents is null).ToList();
+            var ahead = Enumerable.Range(start, Math.Min(ChunkMaxBackups, jobs.Count - start)).Select(State).Where(s => s.Contents is null).ToList();
             await Concurrently.ForEachAsync(ahead, s =>
             {
                 run.ReadContents(s);
@@ -186,7 +192,7 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
             }, ct).ConfigureAwait(false);
             var chunk = new List<JobState>();
             long estimated = 0;
-            for (var i = start; i < jobs.Count && chunk.Count < BatchMaxBackups && estimated < BatchMaxBytes; i++)
+            for (var i = start; i < jobs.Count && chunk.Count < ChunkMaxBackups && estimated < BatchMaxBytes; i++)
             {
                 var state = State(i);
                 chunk.Add(state);
@@ -195,8 +201,20 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
                 estimated += state.Contents?.EstimatedBytes ?? 0;
                 if (run.Stopped) break;
             }
-            await run.StageAndCommitAsync(chunk, ct).ConfigureAwait(false);
-            foreach (var state in chunk) yield return state.Outcome!;
+            try
+            {
+                await run.LockAndPlanAsync(chunk, ct).ConfigureAwait(false);
+                foreach (var group in run.CommitGroups(chunk))
+                {
+                    await run.StageAndCommitAsync(group, ct).ConfigureAwait(false);
+                    foreach (var state in group) yield return state.Outcome!;
+                }
+            }
+            finally
+            {
+                // Also when cancelled, failed, or abandoned by the caller half-way: nothing stays locked.
+                await run.ReleaseAsync(chunk).ConfigureAwait(false);
+            }
             start += chunk.Count;
             if (run.Stopped) yield break;
         }
@@ -222,6 +240,7 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
     {
         private readonly HashSet<string> _parentsMade = new(StringComparer.Ordinal);
         private long? _free;
+        private Exception? _storageFailure;
 
         /// <summary>Storage became unreachable or full: every further backup would fail the same way.</summary>
         public bool Stopped { get; private set; }
@@ -281,64 +300,96 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
             }
         }
 
-        /// <summary>Locks, repairs, stages and commits the prepared jobs of a chunk, then releases their locks — also
-        /// when cancelled or failed half-way.</summary>
-        public async Task StageAndCommitAsync(List<JobState> chunk, CancellationToken ct)
+        /// <summary>Locks the prepared jobs of a chunk, repairs their slots and plans their volumes. A storage failure
+        /// fails every job of the chunk not yet decided (and stops the run).</summary>
+        public async Task LockAndPlanAsync(List<JobState> chunk, CancellationToken ct)
         {
             try
             {
                 await Concurrently.ForEachAsync(chunk, s => LockAsync(s, ct), ct).ConfigureAwait(false);
                 var ready = chunk.Where(s => s.Lock is not null && s.Outcome is null).ToList();
-                await using var batch = new BackupBatch(Store);
-                try
+                // Every slot of the chunk is locked now: one listing per parent directory serves all their repairs.
+                foreach (var group in ready.GroupBy(s => s.Job.Address.Parent))
                 {
-                    // Every slot of the chunk is locked now: one listing per parent directory serves all their repairs.
-                    foreach (var group in ready.GroupBy(s => s.Job.Address.Parent))
-                    {
-                        var bySlot = (await Store.ListAsync(group.Key, ct).ConfigureAwait(false)).ToLookup(e => BackupSlotAddress.SlotOf(e.Name), StringComparer.Ordinal);
-                        foreach (var s in group) await Guard(s, () => new BackupSlot(Store, s.Job.Address).RepairAsync(bySlot[s.Job.Address.Name].ToList(), ct)).ConfigureAwait(false);
-                    }
-                    // Repaired, each slot's previous backup (if any) is at its live path: plan the apps' volumes from it.
-                    var apps = ready.Where(s => s.Outcome is null && s.Job.AppInfo is not null).ToList();
-                    var previous = new BackupRecord?[apps.Count];
-                    await Concurrently.ForEachAsync(Enumerable.Range(0, apps.Count), i => Guard(apps[i], async () => previous[i] = await PreviousRecordAsync(apps[i], ct).ConfigureAwait(false)), ct).ConfigureAwait(false);
-                    for (var i = 0; i < apps.Count; i++)
-                    {
-                        if (apps[i].Outcome is null) await Guard(apps[i], () => PlanVolumesAsync(apps[i], previous[i], ct)).ConfigureAwait(false);
-                    }
-                    // Staging is mostly CPU (archive, compress, hash) with synchronous file I/O: a few backups at a time.
-                    await Concurrently.ForEachAsync(ready.Where(s => s.Outcome is null), s => Guard(s, async () =>
-                        s.Staged = await batch.StageAsync(new BackupSlot(Store, s.Job.Address), s.Contents!, s.Progress, item => MakeRecord(s, item), ct).ConfigureAwait(false)), ct).ConfigureAwait(false);
-                    var staged = ready.Where(s => s.Staged is not null).ToList();
-                    if (staged.Count > 0) await batch.CommitAsync(ct).ConfigureAwait(false);
-                    foreach (var s in staged)
-                    {
-                        if (s.Staged!.Record is { } record)
-                        {
-                            if (s.Volumes is { } plan) await volumes.PruneAsync(plan, record, s.Progress, ct).ConfigureAwait(false);
-                            var info = BackupInfo.From(record, scope.LocationOf(s.Job.Address.LivePath));
-                            s.Progress.Milestone(Milestones.Backup.Complete, $"{info.Files.Count} files, {info.Size} bytes");
-                            s.Outcome = new BackupOutcome(s.Job.Name, info, null);
-                        }
-                        else
-                        {
-                            s.Fail(s.Staged.Error!);
-                        }
-                    }
+                    var bySlot = (await Store.ListAsync(group.Key, ct).ConfigureAwait(false)).ToLookup(e => BackupSlotAddress.SlotOf(e.Name), StringComparer.Ordinal);
+                    foreach (var s in group) await Guard(s, () => new BackupSlot(Store, s.Job.Address).RepairAsync(bySlot[s.Job.Address.Name].ToList(), ct)).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (IsBackupFailure(ex))
+                // Repaired, each slot's previous backup (if any) is at its live path: plan the apps' volumes from it.
+                var apps = ready.Where(s => s.Outcome is null && s.Job.AppInfo is not null).ToList();
+                var previous = new BackupRecord?[apps.Count];
+                await Concurrently.ForEachAsync(Enumerable.Range(0, apps.Count), i => Guard(apps[i], async () => previous[i] = await PreviousRecordAsync(apps[i], ct).ConfigureAwait(false)), ct).ConfigureAwait(false);
+                for (var i = 0; i < apps.Count; i++)
                 {
-                    // Storage failed under the whole batch: everything not yet decided fails with it.
-                    Stopped = true;
-                    foreach (var s in chunk) s.Fail(ex);
+                    if (apps[i].Outcome is null) await Guard(apps[i], () => PlanVolumesAsync(apps[i], previous[i], ct)).ConfigureAwait(false);
                 }
             }
-            finally
+            catch (Exception ex) when (IsBackupFailure(ex))
             {
-                // Longhorn backups of a backup that did not make it are recorded nowhere: remove them.
-                foreach (var s in chunk.Where(s => s.Volumes is not null && s.Staged?.Record is null)) await volumes.DiscardAsync(s.Volumes!, s.Progress).ConfigureAwait(false);
-                await Concurrently.ForEachAsync(chunk.Where(s => s.Lock is not null), s => s.Lock!.DisposeAsync().AsTask(), CancellationToken.None).ConfigureAwait(false);
+                StorageFailed(chunk, ex);
             }
+        }
+
+        /// <summary>Consecutive groups of a locked chunk, each committed on its own (<see cref="CommitMaxWeight"/>); jobs
+        /// already decided ride along in order.</summary>
+        public IEnumerable<List<JobState>> CommitGroups(List<JobState> chunk) => Concurrently.Groups(chunk, s => s.Outcome is null && s.Contents is { } c
+            ? (c.Volumes.Any(v => v.EstimatedBytes > 0) ? VolumeBackupWeight : 1, c.ExportBytes)
+            : (0, 0L), CommitMaxWeight, BatchMaxBytes);
+
+        /// <summary>Stages and commits one group of locked, planned jobs and records their outcomes. After a storage
+        /// failure in an earlier group, the group fails with it without touching storage.</summary>
+        public async Task StageAndCommitAsync(List<JobState> group, CancellationToken ct)
+        {
+            if (_storageFailure is { } failed)
+            {
+                foreach (var s in group) s.Fail(failed);
+                return;
+            }
+            var ready = group.Where(s => s.Lock is not null && s.Outcome is null).ToList();
+            if (ready.Count == 0) return;
+            await using var batch = new BackupBatch(Store);
+            try
+            {
+                // Staging is mostly CPU (archive, compress, hash) with synchronous file I/O: a few backups at a time.
+                await Concurrently.ForEachAsync(ready, s => Guard(s, async () =>
+                    s.Staged = await batch.StageAsync(new BackupSlot(Store, s.Job.Address), s.Contents!, s.Progress, item => MakeRecord(s, item), ct).ConfigureAwait(false)), ct).ConfigureAwait(false);
+                var staged = ready.Where(s => s.Staged is not null).ToList();
+                if (staged.Count > 0) await batch.CommitAsync(ct).ConfigureAwait(false);
+                foreach (var s in staged)
+                {
+                    if (s.Staged!.Record is { } record)
+                    {
+                        if (s.Volumes is { } plan) await volumes.PruneAsync(plan, record, s.Progress, ct).ConfigureAwait(false);
+                        var info = BackupInfo.From(record, scope.LocationOf(s.Job.Address.LivePath));
+                        s.Progress.Milestone(Milestones.Backup.Complete, $"{info.Files.Count} files, {info.Size} bytes");
+                        s.Outcome = new BackupOutcome(s.Job.Name, info, null);
+                    }
+                    else
+                    {
+                        s.Fail(s.Staged.Error!);
+                    }
+                }
+            }
+            catch (Exception ex) when (IsBackupFailure(ex))
+            {
+                StorageFailed(group, ex);
+            }
+        }
+
+        /// <summary>Releases what a chunk holds — also when cancelled or failed half-way: Longhorn backups of backups that
+        /// did not make it (recorded nowhere), then the locks.</summary>
+        public async Task ReleaseAsync(List<JobState> chunk)
+        {
+            foreach (var s in chunk.Where(s => s.Volumes is not null && s.Staged?.Record is null)) await volumes.DiscardAsync(s.Volumes!, s.Progress).ConfigureAwait(false);
+            await Concurrently.ForEachAsync(chunk.Where(s => s.Lock is not null), s => s.Lock!.DisposeAsync().AsTask(), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        /// <summary>Storage failed under a whole step: everything in it not yet decided fails with it, and so does every
+        /// later group of the run.</summary>
+        private void StorageFailed(List<JobState> jobs, Exception ex)
+        {
+            Stopped = true;
+            _storageFailure ??= ex;
+            foreach (var s in jobs) s.Fail(ex);
         }
 
         /// <summary>"Creating snapshot" for an app's volumes: its Longhorn claims, with the previous backup's record.</summary>
