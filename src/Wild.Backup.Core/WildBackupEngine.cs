@@ -184,7 +184,7 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
         for (var start = 0; start < jobs.Count;)
         {
             // "Creating snapshot" for up to a chunk's worth of jobs at once: reading one app's files does not wait for another's.
-            var ahead = Enumerable.Range(start, Math.Min(ChunkMaxBackups, jobs.Count - start)).Select(State).Where(s => s.Contents is null).ToList();
+            var ahead = Enumerable.Range(start, Math.Min(ChunkMaxBackups, jobs.Count - start)).Select(State).Where(s => s.Contents is null && s.Outcome is null).ToList();
             await Concurrently.ForEachAsync(ahead, s =>
             {
                 run.ReadContents(s);
@@ -265,8 +265,7 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
         public async Task PrepareAsync(JobState s, CancellationToken ct)
         {
             ct.ThrowIfCancellationRequested();
-            if (s.Contents is null) ReadContents(s);
-            if (s.Contents is not { } contents) return; // failed: recorded
+            if (s.Contents is not { } contents) return; // reading them failed: recorded
             try
             {
                 s.Progress.Milestone(Milestones.Backup.ConnectingToStorage, scope.Destination);

@@ -90,6 +90,12 @@ internal static class SourceTree
         }
     }
 
+    /// <summary>Tells regular files from fifos, sockets and devices without opening them (opening a fifo blocks); where
+    /// the type cannot be asked, anything .NET calls a file counts as regular.</summary>
+    private static bool IsRegular(FileInfo file) =>
+        (file.Attributes & FileAttributes.Device) == 0 &&
+        (!Posix.Supported || Posix.StatAt(Posix.AT_FDCWD, file.FullName, Posix.AT_SYMLINK_NOFOLLOW, file.FullName) is not { } st || st.IsRegular);
+
     internal static IEnumerable<SourceEntry> WalkPortable(string root, bool openFiles) => WalkPortable(new DirectoryInfo(root), "", openFiles);
 
     private static IEnumerable<SourceEntry> WalkPortable(DirectoryInfo dir, string prefix, bool openFiles)
@@ -107,7 +113,7 @@ internal static class SourceTree
                 yield return new SourceEntry(path, SourceKind.Directory, mode, info.LastWriteTimeUtc, 0, null);
                 foreach (var e in WalkPortable(sub, path + "/", openFiles)) yield return e;
             }
-            else if (info is FileInfo file && (file.Attributes & FileAttributes.Device) == 0 && UnixFileType.IsRegular(file.FullName))
+            else if (info is FileInfo file && IsRegular(file))
             {
                 yield return new SourceEntry(path, SourceKind.File, mode, info.LastWriteTimeUtc, file.Length, null)
                 {
@@ -119,16 +125,5 @@ internal static class SourceTree
                 yield return new SourceEntry(path, SourceKind.Other, mode, info.LastWriteTimeUtc, 0, null);
             }
         }
-    }
-}
-
-/// <summary>Tells regular files from fifos, sockets and devices without opening them (opening a fifo blocks).</summary>
-internal static class UnixFileType
-{
-    /// <summary>True for a regular file; where the type cannot be asked, anything .NET calls a file counts as regular.</summary>
-    public static bool IsRegular(string path)
-    {
-        if (!Posix.Supported) return true;
-        return Posix.StatAt(Posix.AT_FDCWD, path, Posix.AT_SYMLINK_NOFOLLOW, path) is not { } st || st.IsRegular;
     }
 }

@@ -50,7 +50,6 @@ internal sealed class BackupBatch(IBackupStore store) : IAsyncDisposable
         public BackupRecord? Record { get; internal set; }
         internal BackupRecord? PendingRecord { get; set; }
         public Exception? Error { get; internal set; }
-        internal bool Sealed { get; set; }
         internal bool Published { get; set; }
     }
 
@@ -134,7 +133,6 @@ internal sealed class BackupBatch(IBackupStore store) : IAsyncDisposable
             }
             await store.RenameAsync(RecordTemp(item), StorePath.Combine(item.StagingPath, BackupLayout.RecordFile), overwrite: false, ct).ConfigureAwait(false);
             item.Record = item.PendingRecord;
-            item.Sealed = true;
 
             item.Progress.Verbose("Publishing the new backup");
             // From the first rename on, a complete backup exists whatever happens: the staging dir is never discarded.

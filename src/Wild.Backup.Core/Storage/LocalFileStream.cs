@@ -82,8 +82,4 @@ internal sealed class LocalFileStream(Stream inner, Func<Exception, Exception> m
         var m = map(ex);
         return ReferenceEquals(m, ex) ? null : m;
     }
-
-    /// <summary>Opens a local file for reading with the same synchronous async methods (archive sources).</summary>
-    public static Stream OpenRead(string path) =>
-        new LocalFileStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0), ex => ex);
 }

@@ -105,15 +105,17 @@ internal sealed class RpcConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>How long a cancelled call that changes the server's state still waits for its reply (<c>seeThrough</c>).</summary>
+    internal static readonly TimeSpan SeeThroughGrace = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// Sends one record (<paramref name="head"/>, then <paramref name="payload"/> followed by <paramref name="padding"/> zero bytes)
     /// and waits for the reply with the same xid. The whole exchange is bounded by <paramref name="timeout"/>; a timeout kills
     /// the connection (a server that stops answering is not trusted with later calls). Cancelling before the request is on the
     /// wire changes nothing; cancelling while it is being written kills the connection, since half a record cannot be taken back.
+    /// With <paramref name="seeThrough"/>, cancelling once the request is sent still waits up to <see cref="SeeThroughGrace"/>
+    /// for the reply (a call that changed the server's state returns what it did).
     /// </summary>
-    /// <summary>How long a cancelled call that changes the server's state still waits for its reply (<c>seeThrough</c>).</summary>
-    internal static readonly TimeSpan SeeThroughGrace = TimeSpan.FromSeconds(5);
-
     public async Task<PooledBuffer> CallAsync(uint xid, ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> payload, int padding, TimeSpan timeout, CancellationToken ct, bool seeThrough = false)
     {
         var tcs = new TaskCompletionSource<PooledBuffer>(TaskCreationOptions.RunContinuationsAsynchronously);
