@@ -27,7 +27,7 @@ internal static partial class Posix
     public static int O_NOFOLLOW => Arm ? 0x8000 : 0x20000;
 
     public const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000, AT_REMOVEDIR = 0x200;
-    public const int EPERM = 1, ENOENT = 2, EINTR = 4, EACCES = 13, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, EROFS = 30, ELOOP = 40;
+    public const int EPERM = 1, ENOENT = 2, EINTR = 4, EACCES = 13, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, EINVAL = 22, EROFS = 30, ENOSYS = 38, ELOOP = 40, EOPNOTSUPP = 95;
 
     /// <summary>File types, as in st_mode &amp; S_IFMT.</summary>
     public const int S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFDIR = 0x4000, S_IFLNK = 0xA000;
@@ -62,6 +62,15 @@ internal static partial class Posix
     [LibraryImport("libc", EntryPoint = "unlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int unlinkat(int dirfd, string path, int flags);
 
+    [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int renameat2(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int link(string oldpath, string newpath);
+
+    [LibraryImport("libc", EntryPoint = "statvfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int statvfs(string path, ulong* buf);
+
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int fsync(int fd);
 
@@ -90,16 +99,8 @@ internal static partial class Posix
     public static FileDescriptor Open(string path, int flags, int mode, string shown) => OpenAt(AT_FDCWD, path, flags, mode, shown);
 
     /// <summary>openat(2) relative to an open directory (<see cref="AT_FDCWD"/>: the working directory).</summary>
-    public static FileDescriptor OpenAt(int dirfd, string path, int flags, int mode, string shown)
-    {
-        while (true)
-        {
-            var fd = openat(dirfd, path, flags | O_CLOEXEC, mode);
-            if (fd >= 0) return new FileDescriptor(fd);
-            var errno = Marshal.GetLastPInvokeError();
-            if (errno != EINTR) throw Error(errno, "open", shown);
-        }
-    }
+    public static FileDescriptor OpenAt(int dirfd, string path, int flags, int mode, string shown) =>
+        TryOpenAt(dirfd, path, flags, mode, out var errno) ?? throw Error(errno, "open", shown);
 
     /// <summary>Like <see cref="OpenAt"/>, but returns the errno instead of throwing (callers that expect some failures).</summary>
     public static FileDescriptor? TryOpenAt(int dirfd, string path, int flags, int mode, out int errno)
@@ -188,7 +189,6 @@ internal static partial class Posix
         public int Type => Mode & S_IFMT;
         public bool IsRegular => Type == S_IFREG;
         public bool IsDirectory => Type == S_IFDIR;
-        public bool IsSymbolicLink => Type == S_IFLNK;
         public UnixFileMode Permissions => (UnixFileMode)(Mode & 0xFFF);
     }
 
@@ -225,6 +225,33 @@ internal static partial class Posix
             if (errno != EINTR) return errno;
         }
         return 0;
+    }
+
+    /// <summary>renameat2(RENAME_NOREPLACE) of two paths; the errno, 0 when renamed.</summary>
+    public static int RenameNoReplace(string from, string to)
+    {
+        const uint RENAME_NOREPLACE = 1;
+        return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>link(2): a second name for a file, refused when the name exists; the errno, 0 when linked.</summary>
+    public static int Link(string from, string to) => link(from, to) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>unlink(2) of a path; the errno, 0 when removed.</summary>
+    public static int Unlink(string path) => unlinkat(AT_FDCWD, path, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>Total and available bytes of the file system holding <paramref name="path"/> (statvfs); false when it
+    /// cannot be asked. struct statvfs on 64-bit Linux: unsigned longs f_bsize, f_frsize, f_blocks, f_bfree, f_bavail, ….</summary>
+    public static unsafe bool TryStatFileSystem(string path, out long total, out long free)
+    {
+        total = free = 0;
+        if (IntPtr.Size != 8) return false;
+        var buf = stackalloc ulong[16];
+        if (statvfs(path, buf) != 0) return false;
+        var frsize = buf[1] != 0 ? buf[1] : buf[0];
+        total = (long)(buf[2] * frsize);
+        free = (long)(buf[4] * frsize);
+        return true;
     }
 
     /// <summary>Removes a directory and everything below it, relative to <paramref name="dirfd"/>, without following
@@ -309,9 +336,12 @@ internal static partial class Posix
     }
 
     /// <summary>The exception .NET's own file calls throw for <paramref name="errno"/> (HResult = errno), naming the file.</summary>
-    public static Exception Error(int errno, string operation, string shown)
+    public static Exception Error(int errno, string operation, string shown) => ErrorFor(errno, $"{operation} '{shown}'");
+
+    /// <summary>As <see cref="Error"/>, for what "cannot …" describes in full (a rename names both paths).</summary>
+    public static Exception ErrorFor(int errno, string what)
     {
-        var message = $"cannot {operation} '{shown}': {Marshal.GetPInvokeErrorMessage(errno)}";
+        var message = $"cannot {what}: {Marshal.GetPInvokeErrorMessage(errno)}";
         return errno switch
         {
             EACCES or EPERM or EROFS => new UnauthorizedAccessException(message) { HResult = errno },

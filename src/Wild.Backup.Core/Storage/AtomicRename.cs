@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Wild.Backup.Core.IO;
 
 namespace Wild.Backup.Core.Storage;
 
@@ -21,42 +21,29 @@ internal static class AtomicRename
         NotSupported,
     }
 
-    private const int AT_FDCWD = -100;
-    private const uint RENAME_NOREPLACE = 1;
-    private const int ENOENT = 2, EPERM = 1, EACCES = 13, EEXIST = 17, ENOTDIR = 20, EINVAL = 22, ENOSYS = 38, EOPNOTSUPP = 95, EROFS = 30;
-
-    [DllImport("libc", SetLastError = true, EntryPoint = "renameat2")]
-    private static extern int renameat2(int olddirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string oldpath, int newdirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string newpath, uint flags);
-
-    [DllImport("libc", SetLastError = true, EntryPoint = "link")]
-    private static extern int link([MarshalAs(UnmanagedType.LPUTF8Str)] string oldpath, [MarshalAs(UnmanagedType.LPUTF8Str)] string newpath);
-
-    [DllImport("libc", SetLastError = true, EntryPoint = "unlink")]
-    private static extern int unlink([MarshalAs(UnmanagedType.LPUTF8Str)] string path);
-
     /// <summary>Moves <paramref name="from"/> (file or directory) to <paramref name="to"/> unless something is there.
     /// <paramref name="isDirectory"/> is asked only when renameat2 cannot be used.</summary>
     public static Outcome NoReplace(string from, string to, Func<bool> isDirectory)
     {
         if (!OperatingSystem.IsLinux()) return Outcome.NotSupported;
-        int result;
+        int errno;
         try
         {
-            result = renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+            errno = Posix.RenameNoReplace(from, to);
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {
             return Outcome.NotSupported;
         }
-        if (result == 0) return Outcome.Renamed;
-        var errno = Marshal.GetLastPInvokeError();
         switch (errno)
         {
-            case EEXIST:
+            case 0:
+                return Outcome.Renamed;
+            case Posix.EEXIST:
                 return Outcome.TargetExists;
-            case ENOENT or ENOTDIR:
+            case Posix.ENOENT or Posix.ENOTDIR:
                 return Outcome.Missing;
-            case EINVAL or ENOSYS or EOPNOTSUPP:
+            case Posix.EINVAL or Posix.ENOSYS or Posix.EOPNOTSUPP:
                 // The file system cannot do RENAME_NOREPLACE (NFS, some FUSE). A file can still be moved atomically.
                 return isDirectory() ? Outcome.NotSupported : LinkThenUnlink(from, to);
             default:
@@ -67,30 +54,23 @@ internal static class AtomicRename
     /// <summary>A file moved by a hard link to the new name (refused if the name exists) and removal of the old one.</summary>
     internal static Outcome LinkThenUnlink(string from, string to)
     {
-        if (link(from, to) != 0)
+        var errno = Posix.Link(from, to);
+        if (errno != 0)
         {
-            var errno = Marshal.GetLastPInvokeError();
             return errno switch
             {
-                EEXIST => Outcome.TargetExists,
-                ENOENT or ENOTDIR => Outcome.Missing,
-                EPERM or EOPNOTSUPP or ENOSYS => Outcome.NotSupported, // no hard links on this file system
+                Posix.EEXIST => Outcome.TargetExists,
+                Posix.ENOENT or Posix.ENOTDIR => Outcome.Missing,
+                Posix.EPERM or Posix.EOPNOTSUPP or Posix.ENOSYS => Outcome.NotSupported, // no hard links on this file system
                 _ => throw Error(errno, from, to),
             };
         }
-        if (unlink(from) != 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            if (errno != ENOENT) throw Error(errno, from, to);
-        }
+        errno = Posix.Unlink(from);
+        if (errno is not (0 or Posix.ENOENT)) throw Error(errno, from, to);
         return Outcome.Renamed;
     }
 
-    private static Exception Error(int errno, string from, string to)
-    {
-        var message = $"cannot rename {from} to {to}: {Marshal.GetPInvokeErrorMessage(errno)}";
-        // The same exception types File.Move throws, so the store maps them the same way (permission → unreachable,
-        // ENOSPC → no space).
-        return errno is EACCES or EPERM or EROFS ? new UnauthorizedAccessException(message) : new IOException(message, errno);
-    }
+    // The same exception types File.Move throws, so the store maps them the same way (permission → unreachable,
+    // ENOSPC → no space).
+    private static Exception Error(int errno, string from, string to) => Posix.ErrorFor(errno, $"rename {from} to {to}");
 }

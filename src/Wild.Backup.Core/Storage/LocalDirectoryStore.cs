@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Wild.Backup.Core.Errors;
 using Wild.Backup.Core.IO;
 
@@ -275,14 +274,13 @@ public sealed class LocalDirectoryStore : IBackupStore
             }
             catch (DirectoryNotFoundException) when (Posix.StatAt(Posix.AT_FDCWD, full, Posix.AT_SYMLINK_NOFOLLOW, full) is not null)
             {
-                // A file or a link: neither is removed as a directory (a link is never followed).
-                throw new ConflictException("PathIsFile", $"'{StorePath.Normalize(path)}' in backup storage is a file, not a directory.");
+                throw NotADirectory(path); // a file or a link: neither is removed as a directory (a link is never followed)
             }
             if (removed) MarkPending(Path.GetDirectoryName(full)!);
             else EnsureRoot();
             return true;
         }
-        if (File.Exists(full)) throw new ConflictException("PathIsFile", $"'{StorePath.Normalize(path)}' in backup storage is a file, not a directory.");
+        if (File.Exists(full)) throw NotADirectory(path);
         if (Directory.Exists(full))
         {
             Directory.Delete(full, recursive: true);
@@ -398,6 +396,9 @@ public sealed class LocalDirectoryStore : IBackupStore
     private static ConflictException PathIsDirectory(string path) =>
         new("PathIsDirectory", $"Cannot create file '{StorePath.Normalize(path)}' in backup storage: a directory is in the way.");
 
+    private static ConflictException NotADirectory(string path) =>
+        new("PathIsFile", $"'{StorePath.Normalize(path)}' in backup storage is a file, not a directory.");
+
     private static ConflictException Conflict(string path) =>
         new("AlreadyExists", $"'{StorePath.Normalize(path)}' already exists in backup storage.") { Target = StorePath.Normalize(path) };
 
@@ -459,29 +460,21 @@ internal static class FileSystemSpace
         return new StoreSpace(drive.TotalSize, drive.AvailableFreeSpace);
     }
 
+    /// <summary>statvfs where it is available (Linux; other systems use DriveInfo).</summary>
     private static class Statvfs
     {
-        // struct statvfs on 64-bit Linux: 11 unsigned longs then padding; f_bsize, f_frsize, f_blocks, f_bfree, f_bavail, ...
-        [DllImport("libc", SetLastError = true, EntryPoint = "statvfs")]
-        private static extern int statvfs([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [Out] ulong[] buf);
-
         public static bool TryGet(string path, out long total, out long free)
         {
             total = free = 0;
-            if (!OperatingSystem.IsLinux() || IntPtr.Size != 8) return false;
-            var buf = new ulong[16];
+            if (!OperatingSystem.IsLinux()) return false;
             try
             {
-                if (statvfs(path, buf) != 0) return false;
+                return Posix.TryStatFileSystem(path, out total, out free);
             }
             catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
             {
                 return false;
             }
-            var frsize = buf[1] != 0 ? buf[1] : buf[0];
-            total = (long)(buf[2] * frsize);
-            free = (long)(buf[4] * frsize);
-            return true;
         }
     }
 }
