@@ -96,9 +96,6 @@ public static class BackupVerifier
 
     public static async Task<BackupRecord> ReadRecordAsync(IBackupStore store, string dir, CancellationToken ct)
     {
-        await using var s = await store.OpenReadAsync(StorePath.Combine(dir, BackupLayout.RecordFile), ct).ConfigureAwait(false);
-        using var ms = new MemoryStream();
-        await s.CopyToAsync(ms, ct).ConfigureAwait(false);
-        return BackupRecord.Parse(ms.ToArray(), dir);
+        return BackupRecord.Parse(await store.ReadAllAsync(StorePath.Combine(dir, BackupLayout.RecordFile), ct).ConfigureAwait(false), dir);
     }
 }

@@ -205,13 +205,7 @@ public sealed class DestinationLock : IAsyncDisposable
     /// <summary>The holder a lock file names; null when it cannot be parsed. NotFoundException when there is none.</summary>
     private static async Task<LockOwner?> ReadOwnerAsync(IBackupStore store, string path, CancellationToken ct)
     {
-        byte[] json;
-        await using (var s = await store.OpenReadAsync(path, ct).ConfigureAwait(false))
-        {
-            using var ms = new MemoryStream();
-            await s.CopyToAsync(ms, ct).ConfigureAwait(false);
-            json = ms.ToArray();
-        }
+        var json = await store.ReadAllAsync(path, ct).ConfigureAwait(false);
         try
         {
             return JsonSerializer.Deserialize<LockOwner>(json);

@@ -174,11 +174,5 @@ internal static class ConfigRestore
         return new RestoredItem(item, target, bak is null ? RestoreAction.Created : RestoreAction.Replaced, bak);
     }
 
-    private static async Task<byte[]> ReadAsync(IBackupStore store, string dir, string name, CancellationToken ct)
-    {
-        await using var s = await store.OpenReadAsync(StorePath.Combine(dir, name), ct).ConfigureAwait(false);
-        using var ms = new MemoryStream();
-        await s.CopyToAsync(ms, ct).ConfigureAwait(false);
-        return ms.ToArray();
-    }
+    private static Task<byte[]> ReadAsync(IBackupStore store, string dir, string name, CancellationToken ct) => store.ReadAllAsync(StorePath.Combine(dir, name), ct);
 }

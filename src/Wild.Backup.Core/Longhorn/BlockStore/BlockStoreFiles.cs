@@ -31,18 +31,6 @@ internal static class BlockStoreFiles
         }
     }
 
-    /// <summary>The whole file, or NotFoundException.</summary>
-    public static async Task<byte[]> ReadAllAsync(IBackupStore store, string path, CancellationToken ct)
-    {
-        var stream = await store.OpenReadAsync(path, ct).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var ms = new MemoryStream();
-            await stream.CopyToAsync(ms, ct).ConfigureAwait(false);
-            return ms.ToArray();
-        }
-    }
-
     /// <summary>The entries of a directory, or null when it does not exist (its parent being readable).</summary>
     public static async Task<IReadOnlyList<StoreEntry>?> ListIfExistsAsync(IBackupStore store, string directory, CancellationToken ct)
     {

@@ -168,7 +168,7 @@ public sealed class BlockStoreLock : IAsyncDisposable
         {
             var stat = await _store.StatAsync(path, ct).ConfigureAwait(false);
             if (stat is null) return null; // released meanwhile
-            var bytes = await BlockStoreFiles.ReadAllAsync(_store, path, ct).ConfigureAwait(false);
+            var bytes = await _store.ReadAllAsync(path, ct).ConfigureAwait(false);
             using var doc = JsonDocument.Parse(bytes);
             var o = new GoJsonObject(doc.RootElement, Fields);
             return new Observed(o.GetString("Name"), o.GetInt64("Type"), o.GetBool("Acquired"), stat.LastWriteTime);

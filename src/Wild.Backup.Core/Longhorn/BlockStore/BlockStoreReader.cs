@@ -194,7 +194,7 @@ public sealed class BlockStoreReader(IBackupStore store)
     {
         try
         {
-            return await BlockStoreFiles.ReadAllAsync(Store, path, ct).ConfigureAwait(false);
+            return await Store.ReadAllAsync(path, ct).ConfigureAwait(false);
         }
         catch (NotFoundException ex)
         {
