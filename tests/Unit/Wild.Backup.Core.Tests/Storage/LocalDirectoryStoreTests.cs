@@ -6,34 +6,25 @@ using Xunit;
 
 namespace Wild.Backup.Core.Tests.Storage;
 
-public sealed class LocalDirectoryStoreConformance : StoreConformanceTests, IDisposable
+/// <summary>The conformance suite on a local directory, through the Linux calls (<c>systemCalls</c>) or with them switched
+/// off: the path the store takes on other systems, kept honest here.</summary>
+public abstract class LocalDirectoryStoreConformanceBase(bool systemCalls) : StoreConformanceTests, IDisposable
 {
     private readonly TempDir _dir = new();
 
-    protected override Task<IBackupStore> CreateStoreAsync() => Task.FromResult<IBackupStore>(new LocalDirectoryStore(_dir.Path));
+    protected override Task<IBackupStore> CreateStoreAsync() => Task.FromResult<IBackupStore>(new LocalDirectoryStore(_dir.Path, systemCalls));
 
     protected override Task<IBackupStore> CreateUnreachableStoreAsync() =>
-        Task.FromResult<IBackupStore>(new LocalDirectoryStore(System.IO.Path.Combine(_dir.Path, "not-mounted")));
+        Task.FromResult<IBackupStore>(new LocalDirectoryStore(System.IO.Path.Combine(_dir.Path, "not-mounted"), systemCalls));
 
     protected override byte[]? ReadBehindTheStore(string path) => File.ReadAllBytes(System.IO.Path.Combine(_dir.Path, path));
 
     public void Dispose() => _dir.Dispose();
 }
 
-/// <summary>The same store with the Linux calls switched off: the path it takes on other systems, kept honest here.</summary>
-public sealed class LocalDirectoryStorePortableConformance : StoreConformanceTests, IDisposable
-{
-    private readonly TempDir _dir = new();
+public sealed class LocalDirectoryStoreConformance() : LocalDirectoryStoreConformanceBase(systemCalls: true);
 
-    protected override Task<IBackupStore> CreateStoreAsync() => Task.FromResult<IBackupStore>(new LocalDirectoryStore(_dir.Path, systemCalls: false));
-
-    protected override Task<IBackupStore> CreateUnreachableStoreAsync() =>
-        Task.FromResult<IBackupStore>(new LocalDirectoryStore(System.IO.Path.Combine(_dir.Path, "not-mounted"), systemCalls: false));
-
-    protected override byte[]? ReadBehindTheStore(string path) => File.ReadAllBytes(System.IO.Path.Combine(_dir.Path, path));
-
-    public void Dispose() => _dir.Dispose();
-}
+public sealed class LocalDirectoryStorePortableConformance() : LocalDirectoryStoreConformanceBase(systemCalls: false);
 
 public sealed class LocalDirectoryStoreTests
 {
