@@ -114,26 +114,14 @@ public sealed class DestinationLock : IAsyncDisposable
         }
         catch (ConflictException)
         {
-            await RemoveTempAsync(temp).ConfigureAwait(false);
+            await _store.DeleteFileQuietlyAsync(temp).ConfigureAwait(false);
             return false;
         }
         catch
         {
             // Cancelled or failed half-way: leave no temp file behind (the next repair would remove it, but only then).
-            await RemoveTempAsync(temp).ConfigureAwait(false);
+            await _store.DeleteFileQuietlyAsync(temp).ConfigureAwait(false);
             throw;
-        }
-    }
-
-    private async Task RemoveTempAsync(string temp)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            await _store.DeleteFileAsync(temp, timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or WildBackupException or OperationCanceledException)
-        {
         }
     }
 

@@ -14,4 +14,18 @@ internal static class StoreFiles
             return ms.ToArray();
         }
     }
+
+    /// <summary>Deletes a file, best effort, within its own 30 s deadline (also after the caller was cancelled): for
+    /// leftovers that something else cleans up if this fails (a temp file, a lock that goes stale).</summary>
+    public static async Task DeleteFileQuietlyAsync(this IBackupStore store, string path)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await store.DeleteFileAsync(path, cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or Errors.WildBackupException or OperationCanceledException)
+        {
+        }
+    }
 }

@@ -26,7 +26,8 @@ internal static class BlockStoreFiles
         }
         catch
         {
-            await DeleteQuietlyAsync(store, tmp).ConfigureAwait(false);
+            // Best effort: a stray .tmp file is ignored by every listing (it lacks the .cfg/.blk/.lck suffix).
+            await store.DeleteFileQuietlyAsync(tmp).ConfigureAwait(false);
             throw;
         }
     }
@@ -41,19 +42,6 @@ internal static class BlockStoreFiles
         catch (NotFoundException)
         {
             return null;
-        }
-    }
-
-    private static async Task DeleteQuietlyAsync(IBackupStore store, string path)
-    {
-        try
-        {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await store.DeleteFileAsync(path, cts.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or WildBackupException or OperationCanceledException)
-        {
-            // Best effort: a stray .tmp file is ignored by every listing (it lacks the .cfg/.blk/.lck suffix).
         }
     }
 }

@@ -200,16 +200,6 @@ public sealed class BlockStoreLock : IAsyncDisposable
         }
     }
 
-    private async Task RemoveFileAsync()
-    {
-        try
-        {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await _store.DeleteFileAsync(Path, cts.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or WildBackupException or OperationCanceledException)
-        {
-            // An orphaned lock expires 150 s after its last write.
-        }
-    }
+    /// <summary>Best effort: an orphaned lock expires 150 s after its last write.</summary>
+    private Task RemoveFileAsync() => _store.DeleteFileQuietlyAsync(Path);
 }
