@@ -1,4 +1,5 @@
-using System.Runtime.InteropServices;
+using Wild.Backup.Core.Backups;
+using Wild.Backup.Core.Storage;
 
 namespace Wild.Backup.Bench.ConfigBackup;
 
@@ -6,7 +7,7 @@ namespace Wild.Backup.Bench.ConfigBackup;
 /// The least any implementation of the design's layout must do on a destination: the file operations of a latest-only,
 /// verified, locked backup of every slot, with nothing else — no reading of the instance, no archiving, compression or
 /// hashing (the bytes are our last backup's, held in memory), the plain .NET file API, each phase on as many threads as
-/// the engine uses (min(cores, 4)). Per slot, as the
+/// the engine uses (<see cref="Concurrently.Degree"/>), flushed as the local store flushes (syncfs). Per slot, as the
 /// engine does: a lock (temp file + rename), a staging directory with <c>volumes/</c> and the backup's files and
 /// <c>backup.json.tmp</c>; flush; read every file back, seal (rename), publish (live → old, staging → live); flush;
 /// remove the old backup; flush; remove the lock. Timed beside ours and tar's, it tells what the layout costs on a
@@ -98,30 +99,12 @@ internal sealed class LayoutFloor
     }
 
     private static void Each<T>(IEnumerable<T> items, Action<T> body) =>
-        Parallel.ForEach(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(Environment.ProcessorCount, 4) }, body);
+        Parallel.ForEach(items, new ParallelOptions { MaxDegreeOfParallelism = Concurrently.Degree }, body);
 
     private static string Staging(Slot s, int n) => Path.Combine(s.Parent, $".{s.Name}.staging-{n}");
 
     private void Flush()
     {
-        var fd = open(_root, 0 /* O_RDONLY */);
-        if (fd < 0) throw new IOException($"open {_root}: errno {Marshal.GetLastPInvokeError()}");
-        try
-        {
-            if (syncfs(fd) != 0) throw new IOException($"syncfs {_root}: errno {Marshal.GetLastPInvokeError()}");
-        }
-        finally
-        {
-            close(fd);
-        }
+        if (!FileSystemSync.SyncFileSystem(_root)) throw new PlatformNotSupportedException("the layout floor needs syncfs (Linux)");
     }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int syncfs(int fd);
-
-    [DllImport("libc")]
-    private static extern int close(int fd);
 }
