@@ -53,7 +53,16 @@ internal static class SourceTree
                 case Posix.DT_REG when openFiles:
                 {
                     var fd = Posix.OpenAt(dir.Fd, child.Name, Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NONBLOCK, 0, shown);
-                    var st = Posix.Stat(fd, shown);
+                    Posix.FileStat st;
+                    try
+                    {
+                        st = Posix.Stat(fd, shown);
+                    }
+                    catch
+                    {
+                        fd.Dispose(); // not left to the finalizer
+                        throw;
+                    }
                     if (!st.IsRegular)
                     {
                         fd.Dispose();
