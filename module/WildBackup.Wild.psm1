@@ -17,10 +17,30 @@
 
     Options for every verb: --instance <name>, --data-dir <dir>, --destination <dir or nfs://…>, --server <url>,
     --timeout <seconds>. -WhatIf and -Confirm work as on the cmdlets.
+.PARAMETER Arguments
+    The command line after "wild": a noun and a verb (app backup, backup list, op wait, …), their targets, and options
+    (--instance, --data-dir, --destination, --server, --from-instance, --timeout, --all). "wild help" prints the usage.
+.INPUTS
+    None. You cannot pipe objects to wild.
+.OUTPUTS
+    What the mapped cmdlet returns: BackupInfo, BackupTestResult, WildApp, AppRestoreResult, OperationRecord, … ; the
+    usage text for "wild help".
 .EXAMPLE
     wild app backup gitea
+
+    Backs up gitea, as Backup-WildApp gitea does.
 .EXAMPLE
-    wild app restore gitea --from-instance prod-cloud
+    wild backup list --destination $env:WILD_BACKUP_DEST
+
+    Lists the latest backups on that destination, as Get-WildBackup -Destination does.
+.EXAMPLE
+    wild help
+
+    Prints the usage above.
+.LINK
+    Backup-WildApp
+.LINK
+    about_WildBackup
 #>
 function wild {
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]

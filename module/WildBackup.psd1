@@ -1,6 +1,6 @@
 @{
     RootModule           = 'Wild.Backup.PowerShell.dll'
-    ModuleVersion        = '0.1.0'
+    ModuleVersion        = '0.0.0' # stamped at build time from <Version> in Directory.Build.props
     GUID                 = '5d6b0a4e-8f6f-4d63-9a53-2f7c3e0b9a11'
     Author               = 'WildBackup'
     CompanyName          = 'WildBackup'
@@ -34,8 +34,10 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('Backup', 'DisasterRecovery', 'Kubernetes', 'Longhorn', 'NFS', 'WildCloud')
-            LicenseUri = 'https://www.apache.org/licenses/LICENSE-2.0'
+            Tags         = @('Backup', 'DisasterRecovery', 'Kubernetes', 'Longhorn', 'NFS', 'WildCloud')
+            LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
+            ProjectUri   = 'https://github.com/civilsociety-dev/wild-cloud'
+            ReleaseNotes = 'Backups of Wild Cloud apps (configuration and Longhorn volumes) and cluster configuration to a directory or NFS, verified and latest-only; blue-green app restore; operations with progress; remote mode against wild-api. Full help: Get-Help about_WildBackup.'
         }
     }
 }

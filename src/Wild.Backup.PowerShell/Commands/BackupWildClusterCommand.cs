@@ -6,12 +6,31 @@ using Wild.Backup.PowerShell.Infrastructure;
 
 namespace Wild.Backup.PowerShell.Commands;
 
-/// <summary>Backs up the cluster level of an instance: kubeconfig, talosconfig, config.yaml and secrets.yaml without
-/// their apps sections, and setup/cluster-services.</summary>
+/// <summary>Backs up the cluster level of an instance: kubeconfig, talosconfig, config and secrets without apps, cluster
+/// services.</summary>
+/// <remarks>
+/// <para>Writes kubeconfig, talosconfig, config.yaml and secrets.yaml without their apps sections (cluster-config.yaml,
+/// cluster-secrets.yaml) and setup/cluster-services (setup.tar.gz) to {destination}/{instance}/backups/cluster/,
+/// verified and latest only, like an app backup. Secret-bearing files are written with mode 0600 and never shown.</para>
+/// <para>Restore it with Restore-WildCluster, here or on another instance (-FromInstance).</para>
+/// </remarks>
+/// <example title="Back up the cluster configuration">
+/// <code>Backup-WildCluster</code>
+/// <para>Backs up the only instance's cluster files to its configured destination.</para>
+/// </example>
+/// <example title="List what went into it">
+/// <code>(Backup-WildCluster).Files | Format-Table Name, Size</code>
+/// <para>Shows the files recorded in the new backup.</para>
+/// </example>
+/// <returns>A Wild.Backup.Core.Backups.BackupInfo for the cluster backup (Kind Cluster, Name cluster).</returns>
+/// <seealso cref="RestoreWildClusterCommand"/>
+/// <seealso cref="GetWildBackupCommand"/>
 [Cmdlet(VerbsData.Backup, "WildCluster", SupportsShouldProcess = true)]
 [OutputType(typeof(BackupInfo))]
 public sealed class BackupWildClusterCommand : StorageCmdlet
 {
+    /// <summary>Fail a step that makes no progress for this many seconds.</summary>
+    /// <value>300</value>
     [Parameter]
     [ValidateRange(1, 604800)]
     public int? TimeoutSeconds { get; set; }

@@ -6,15 +6,31 @@ using Wild.Backup.PowerShell.Infrastructure;
 
 namespace Wild.Backup.PowerShell.Commands;
 
-/// <summary>
-/// Removes the old deployment after <c>Switch-WildRestore</c>: deletes its namespace (waiting until Kubernetes has
-/// removed it) and <c>apps/{app}-old/</c>. With <c>-DiscardRestore</c>, throws away a restored copy that was never
-/// switched to instead. Never touches the namespace the live app runs in.
-/// </summary>
+/// <summary>Removes the old deployment after Switch-WildRestore, or discards a restored copy nobody switched to.</summary>
+/// <remarks>
+/// <para>The last step of a blue-green restore: deletes the old deployment's namespace, waiting until Kubernetes has
+/// removed it (its claims, and with them its volumes, go too), then apps/{app}-old/. With -DiscardRestore it throws away
+/// a restored copy that was never switched to instead (its namespace and apps/{app}-restore/). It never deletes the
+/// namespace the live app runs in. Asks first (ConfirmImpact High).</para>
+/// </remarks>
+/// <example title="Finish a restore">
+/// <code>Complete-WildRestore redis -Confirm:$false</code>
+/// <para>After Switch-WildRestore redis: deletes the old redis deployment without asking.</para>
+/// </example>
+/// <example title="Throw a restored copy away">
+/// <code>Complete-WildRestore redis -DiscardRestore -Confirm:$false</code>
+/// <para>After Restore-WildApp redis, when the restored copy is not wanted: the live app stays as it is.</para>
+/// </example>
+/// <returns>A Wild.Backup.Core.Restores.RestoreCleanupResult: the namespace and directory removed.</returns>
+/// <seealso cref="RestoreWildAppCommand"/>
+/// <seealso cref="SwitchWildRestoreCommand"/>
+/// <seealso cref="GetWildRestoreCommand"/>
 [Cmdlet(VerbsLifecycle.Complete, "WildRestore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(RestoreCleanupResult))]
 public sealed class CompleteWildRestoreCommand : InstanceCmdlet
 {
+    /// <summary>The app whose old deployment (or restored copy) to remove. Binds from the Name property of piped objects.
+    /// Tab-completes.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(AppNameCompleter))]
     [ValidateNotNullOrEmpty]
@@ -24,6 +40,8 @@ public sealed class CompleteWildRestoreCommand : InstanceCmdlet
     [Parameter]
     public SwitchParameter DiscardRestore { get; set; }
 
+    /// <summary>Fail a step (the namespace deletion) that makes no progress for this many seconds.</summary>
+    /// <value>300</value>
     [Parameter]
     [ValidateRange(1, 604800)]
     public int? TimeoutSeconds { get; set; }

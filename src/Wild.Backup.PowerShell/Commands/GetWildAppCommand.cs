@@ -5,12 +5,30 @@ using Wild.Backup.PowerShell.Infrastructure;
 
 namespace Wild.Backup.PowerShell.Commands;
 
-/// <summary>Lists the apps deployed in an instance (its apps/ directories), with their dependencies.</summary>
+/// <summary>Lists the apps of a Wild Cloud instance, with their namespace and the apps they require.</summary>
+/// <remarks>
+/// <para>Reads the instance's apps/ directories (each with its manifest.yaml). The namespace shown is the one the app
+/// lives in (after a blue-green switch, {app}-restore). A literal name that is no app is a non-terminating AppNotFound
+/// error; a wildcard that matches nothing returns nothing.</para>
+/// </remarks>
+/// <example title="Every app">
+/// <code>Get-WildApp</code>
+/// <para>Lists the apps of the only instance under the data dir.</para>
+/// <para>This is the WildApp table view: Name, Namespace, Requires, Version.</para>
+/// </example>
+/// <example title="Apps by wildcard, and what they need">
+/// <code>Get-WildApp g*, immich | Select-Object Name, Requires</code>
+/// <para>gitea (and any other app starting with g) and immich, with the apps they require.</para>
+/// </example>
+/// <returns>Wild.Backup.Core.Instances.WildApp objects: Name, Instance, Namespace, Requires, Version, Path.</returns>
+/// <seealso cref="BackupWildAppCommand"/>
+/// <seealso cref="GetWildInstanceCommand"/>
 [Cmdlet(VerbsCommon.Get, "WildApp")]
 [OutputType(typeof(WildApp))]
 public sealed class GetWildAppCommand : InstanceCmdlet
 {
-    /// <summary>App names; wildcards allowed.</summary>
+    /// <summary>App names; wildcards allowed. Tab-completes.</summary>
+    /// <value>All apps</value>
     [Parameter(Position = 0)]
     [ArgumentCompleter(typeof(AppNameCompleter))]
     [SupportsWildcards]

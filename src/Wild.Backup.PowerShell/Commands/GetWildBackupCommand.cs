@@ -6,11 +6,32 @@ using Wild.Backup.PowerShell.Infrastructure;
 namespace Wild.Backup.PowerShell.Commands;
 
 /// <summary>Shows the latest backup of each app and of the cluster: when, how big, where, and its files.</summary>
+/// <remarks>
+/// <para>Reads the backup records (backup.json) on the destination. Only sealed, verified backups are listed; a backup
+/// in progress or left half-written by a crash is not. Pipe the result to Test-WildBackup to re-verify the files.</para>
+/// <para>A literal app name without a backup is a non-terminating BackupNotFound error.</para>
+/// </remarks>
+/// <example title="Every backup">
+/// <code>Get-WildBackup</code>
+/// <para>The cluster backup and each app's, as a table: kind, name, time, size, files, location.</para>
+/// </example>
+/// <example title="The cluster backup's files">
+/// <code>(Get-WildBackup -Cluster).Files</code>
+/// <para>Each file of the cluster backup with its size and SHA-256.</para>
+/// </example>
+/// <example title="Backups older than a day">
+/// <code>Get-WildBackup | Where-Object CreatedAt -LT (Get-Date).AddDays(-1)</code>
+/// <para>Finds apps whose latest backup is more than a day old.</para>
+/// </example>
+/// <returns>Wild.Backup.Core.Backups.BackupInfo objects: Kind, Name, CreatedAt, Size, Location, Files, Volumes.</returns>
+/// <seealso cref="TestWildBackupCommand"/>
+/// <seealso cref="BackupWildAppCommand"/>
 [Cmdlet(VerbsCommon.Get, "WildBackup", DefaultParameterSetName = "All")]
 [OutputType(typeof(BackupInfo))]
 public sealed class GetWildBackupCommand : StorageCmdlet
 {
-    /// <summary>App names; wildcards allowed.</summary>
+    /// <summary>Only the backups of these apps; wildcards allowed. Tab-completes.</summary>
+    /// <value>Every backup, the cluster's included</value>
     [Parameter(Position = 0, ParameterSetName = "All")]
     [ArgumentCompleter(typeof(AppNameCompleter))]
     [SupportsWildcards]
@@ -20,7 +41,8 @@ public sealed class GetWildBackupCommand : StorageCmdlet
     [Parameter(Mandatory = true, ParameterSetName = "Cluster")]
     public SwitchParameter Cluster { get; set; }
 
-    /// <summary>Read another instance's backups (the source of a migration).</summary>
+    /// <summary>Read the backups of this other instance on the same storage (the source of a migration).</summary>
+    /// <value>The instance itself</value>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? FromInstance { get; set; }

@@ -6,11 +6,17 @@ namespace Wild.Backup.PowerShell.Infrastructure;
 /// Unset, they fall back to $env:WILD_INSTANCE / the only instance, and $env:WILD_DATA_DIR / /var/lib/wild-cloud-central.</summary>
 public abstract class InstanceCmdlet : WildCmdlet
 {
+    /// <summary>The Wild Cloud instance (a directory under {DataDir}/instances). Tab-completes. Binds from the Instance
+    /// property of piped objects.</summary>
+    /// <value>$env:WILD_INSTANCE, else the only instance in the data dir</value>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(InstanceNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Instance { get; set; }
 
+    /// <summary>The Wild Cloud data dir that holds instances/{name}/ (config.yaml, secrets.yaml, apps/, kubeconfig). Ignored
+    /// with -Server: the server uses its own.</summary>
+    /// <value>$env:WILD_DATA_DIR, else /var/lib/wild-cloud-central</value>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string? DataDir { get; set; }
@@ -29,6 +35,9 @@ public abstract class InstanceCmdlet : WildCmdlet
 /// With -Server, the server's configuration decides the destination.</summary>
 public abstract class StorageCmdlet : InstanceCmdlet
 {
+    /// <summary>The backup storage: an existing directory (a mounted share; a missing one is "unreachable", never created)
+    /// or an nfs://host[:port]/export[/dir] URL spoken by the built-in NFSv3 client. Ignored with -Server.</summary>
+    /// <value>$env:WILD_BACKUP_DEST, else cloud.backup.destination in config.yaml, else nfs://{cloud.nfs.host}/data</value>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Destination { get; set; }
