@@ -109,16 +109,21 @@ function Deploy-WildApp($Cluster, [string]$InstancePath, [string]$App) {
     }
 }
 
-# Runs a script in a fresh pwsh (no profile) and returns its exit code and output lines.
-function Invoke-FreshPwsh([string]$Command, [hashtable]$Environment = @{}, [int]$TimeoutSeconds = 300) {
+# Runs a script in a fresh pwsh (no profile) and returns its exit code and output. With -Answers, pwsh is interactive and
+# reads those lines from standard input as a person's answers to its prompts.
+function Invoke-FreshPwsh([string]$Command, [hashtable]$Environment = @{}, [int]$TimeoutSeconds = 300, [string[]]$Answers) {
     $psi = [Diagnostics.ProcessStartInfo]::new((Get-WildPwsh))
-    foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $Command) { $psi.ArgumentList.Add($a) }
+    $mode = if ($Answers) { @() } else { @('-NonInteractive') }
+    foreach ($a in @('-NoProfile') + $mode + @('-Command', $Command)) { $psi.ArgumentList.Add($a) }
+    $psi.RedirectStandardInput = $true
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
     $psi.UseShellExecute = $false
     $psi.Environment['NO_COLOR'] = '1'
     foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
     $p = [Diagnostics.Process]::Start($psi)
+    foreach ($line in $Answers) { $p.StandardInput.WriteLine($line) }
+    $p.StandardInput.Close()
     $stdout = $p.StandardOutput.ReadToEndAsync()
     $stderr = $p.StandardError.ReadToEndAsync()
     if (-not $p.WaitForExit($TimeoutSeconds * 1000)) { $p.Kill($true); throw "pwsh did not finish within $TimeoutSeconds s: $Command" }
@@ -134,4 +139,4 @@ function Wait-WildCondition([scriptblock]$Condition, [string]$Message, [int]$Tim
     }
 }
 
-Export-ModuleMember -Function *-Wild*
+Export-ModuleMember -Function *
