@@ -20,6 +20,10 @@
 .PARAMETER Arguments
     The command line after "wild": a noun and a verb (app backup, backup list, op wait, …), their targets, and options
     (--instance, --data-dir, --destination, --server, --from-instance, --timeout, --all). "wild help" prints the usage.
+.PARAMETER WhatIf
+    Shows what the mapped cmdlet would do, and changes nothing.
+.PARAMETER Confirm
+    Asks before the mapped cmdlet changes anything (restore, switch and cleanup ask anyway).
 .INPUTS
     None. You cannot pipe objects to wild.
 .OUTPUTS

@@ -72,9 +72,10 @@ function Stop-WildProcess($Started) {
 }
 
 # A real wild-api on a free loopback port over $DataDir; returns the started process with its Uri.
-function Start-WildApi([string]$DataDir, [string]$Destination) {
+# With a token, it goes in the server's environment (WILD_API_TOKEN), never on a command line.
+function Start-WildApi([string]$DataDir, [string]$Destination, [hashtable]$Environment = @{}) {
     $dll = Get-WildBuiltProgram 'Wild.Backup.Api' 'wild-api'
-    $started = Start-WildProcess 'dotnet' @($dll, '--urls', 'http://127.0.0.1:0', '--data-dir', $DataDir, '--destination', $Destination) -Ready 'wild-api listening on (\S+)'
+    $started = Start-WildProcess 'dotnet' @($dll, '--urls', 'http://127.0.0.1:0', '--data-dir', $DataDir, '--destination', $Destination) -Ready 'wild-api listening on (\S+)' -Environment $Environment
     [void]($started.ReadyLine -match 'wild-api listening on (\S+)')
     $started | Add-Member -NotePropertyName Uri -NotePropertyValue ([uri]$Matches[1]) -PassThru
 }
