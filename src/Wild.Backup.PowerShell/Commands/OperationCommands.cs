@@ -123,16 +123,19 @@ public sealed class WaitWildOperationCommand : InstanceCmdlet
     private async Task<OperationRecord> WaitAsync(string instance, string id, CancellationToken ct)
     {
         OperationRecord? last = null;
-        var renderer = new ProgressRecordBuilder();
-        await foreach (var u in Service.WatchAsync(instance, id, ct).ConfigureAwait(false))
+        var renderer = new ProgressRenderer();
+        try
         {
-            last = u.Operation;
-            if (u.Detail is { Kind: Core.Progress.OperationEventKind.Progress } d)
+            await foreach (var u in Service.WatchAsync(instance, id, ct).ConfigureAwait(false))
             {
-                var record = renderer.Build(d);
-                Post(() => WriteProgress(record));
+                last = u.Operation;
+                if (u.Detail is { Kind: Core.Progress.OperationEventKind.Progress } d) Render(renderer, d);
+                if (u.IsTerminal) break;
             }
-            if (u.IsTerminal) break;
+        }
+        finally
+        {
+            PostProgress(renderer.Finish());
         }
         var final = last ?? await Service.GetOperationAsync(instance, id, ct).ConfigureAwait(false);
         if (final.Status == OperationStatus.Failed && final.Error is { } e)

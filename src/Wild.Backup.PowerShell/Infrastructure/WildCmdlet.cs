@@ -130,7 +130,7 @@ public abstract class WildCmdlet : PSCmdlet
     /// <summary>Renders an operation's updates (see <see cref="RunOperation"/>) and returns its final record.</summary>
     protected async Task<OperationRecord> WatchAsync(string instance, string operationId, Action<JsonNode>? output, CancellationToken ct)
     {
-        var renderer = new ProgressRecordBuilder();
+        var renderer = new ProgressRenderer();
         OperationRecord? last = null;
         try
         {
@@ -158,6 +158,10 @@ public abstract class WildCmdlet : PSCmdlet
             catch (Exception ex) when (ErrorRecords.IsEngineError(ex) || ex is OperationCanceledException) { }
             throw;
         }
+        finally
+        {
+            PostProgress(renderer.Finish());
+        }
         var final = last ?? await Service.GetOperationAsync(instance, operationId, ct).ConfigureAwait(false);
         if (final.Status == OperationStatus.Failed && final.Error is { Code: not "PartialFailure" } error)
         {
@@ -166,13 +170,13 @@ public abstract class WildCmdlet : PSCmdlet
         return final;
     }
 
-    private void Render(ProgressRecordBuilder renderer, OperationEvent e)
+    /// <summary>Renders an engine event: progress bars (<see cref="ProgressRenderer"/>), verbose lines, warnings.</summary>
+    private protected void Render(ProgressRenderer renderer, OperationEvent e)
     {
         switch (e.Kind)
         {
             case OperationEventKind.Progress:
-                var record = renderer.Build(e);
-                Post(() => WriteProgress(record));
+                PostProgress(renderer.Render(e));
                 break;
             case OperationEventKind.Verbose:
                 Post(() => WriteVerbose($"{e.Target}: {e.Milestone}"));
@@ -181,6 +185,12 @@ public abstract class WildCmdlet : PSCmdlet
                 Post(() => WriteWarning($"{e.Target}: {e.Milestone}"));
                 break;
         }
+    }
+
+    /// <summary>Posts progress records to be written on the pipeline thread.</summary>
+    private protected void PostProgress(IReadOnlyList<ProgressRecord> records)
+    {
+        if (records.Count > 0) Post(() => { foreach (var r in records) WriteProgress(r); });
     }
 
     /// <summary>An output item that is a failure (<c>{"failure": …}</c>) as a non-terminating error; otherwise false.</summary>

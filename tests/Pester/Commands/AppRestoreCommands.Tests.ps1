@@ -79,3 +79,48 @@ Describe 'Blue-green restore of an app with a volume' {
         { Restore-WildApp gitea -ErrorAction Stop } | Should -Throw -ErrorId 'BackupNotFound,Wild.Backup.PowerShell.Commands.RestoreWildAppCommand'
     }
 }
+
+Describe 'Progress a person can follow' {
+    BeforeAll {
+        # The progress records pwsh's console host would draw, taken from a runspace of this pwsh.
+        function Get-Progress([string]$Script) {
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript("Import-Module '$(Get-WildModulePath)'; $Script").Invoke()
+                $ps.Streams.Error | Should -BeNullOrEmpty
+                @($ps.Streams.Progress)
+            }
+            finally { $ps.Dispose() }
+        }
+    }
+
+    It 'shows one bar for a run of several apps and a child bar per app, each completed, volumes by bytes' {
+        $records = Get-Progress 'Backup-WildApp -All -WarningAction SilentlyContinue'
+        $run = @($records | Where-Object Activity -Like 'Backing up 4 apps of demo-cloud')
+        $run | Should -Not -BeNullOrEmpty
+        $run[0].ParentActivityId | Should -Be -1
+        "$($run[-1].RecordType)" | Should -Be 'Completed'
+        foreach ($app in 'gitea', 'immich', 'postgres', 'redis') {
+            $bar = @($records | Where-Object Activity -EQ "Backing up app $app")
+            $bar | Should -Not -BeNullOrEmpty
+            $bar | ForEach-Object { $_.ParentActivityId | Should -Be $run[0].ActivityId }
+            @($bar | Where-Object RecordType -EQ 'Completed') | Should -HaveCount 1
+            "$($bar[-1].RecordType)" | Should -Be 'Completed'
+        }
+        # The run's bar is first and last: no child is drawn before its parent or left after it.
+        $records[0].ActivityId | Should -Be $run[0].ActivityId
+        $records[-1].ActivityId | Should -Be $run[0].ActivityId
+        $redis = @($records | Where-Object { $_.Activity -eq 'Backing up app redis' -and $_.StatusDescription -like 'Exporting data: data-redis-0*' })
+        $redis | Should -Not -BeNullOrEmpty
+        $redis[-1].CurrentOperation | Should -Match '^[\d.]+ \w?i?B of 64\.0 MiB'
+    }
+
+    It 'shows Restore-WildApp importing the volume by bytes, then completes its bar' {
+        $records = Get-Progress 'Restore-WildApp redis'
+        $import = @($records | Where-Object StatusDescription -Like 'Importing volumes*')
+        @($import | Where-Object { $_.CurrentOperation -match ' of 64\.0 MiB' -and $_.PercentComplete -ge 30 -and $_.PercentComplete -le 70 }) | Should -Not -BeNullOrEmpty
+        "$($records[-1].RecordType)" | Should -Be 'Completed'
+        $null = Complete-WildRestore redis -DiscardRestore -Confirm:$false
+    }
+
+}
