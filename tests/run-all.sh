@@ -50,6 +50,7 @@ dotnet restore WildBackup.slnx
 dotnet build WildBackup.slnx --no-restore
 dotnet test WildBackup.slnx --no-build --blame-hang-timeout 10m
 
-# The module as a user gets it (./build.ps1: publish + help), then the Pester suite against it in real pwsh.
-"$pwsh" -NoProfile -NonInteractive -File build.ps1 -Task Build
+# The module as a user gets it (./build.ps1: publish + help, and its package), then the Pester suite against it in
+# real pwsh.
+"$pwsh" -NoProfile -NonInteractive -File build.ps1 -Task Package
 "$pwsh" -NoProfile -NonInteractive -File tests/Pester/Invoke-WildPester.ps1 -Pester "$WILDBACKUP_PESTER"
