@@ -30,6 +30,7 @@ function Invoke-Native([string]$File, [string[]]$Arguments) {
 
 function Build-Module {
     if (Test-Path $Output) { Remove-Item -Recurse -Force $Output } # no stale files from an earlier build
+    # IL only: ReadyToRun was measured and bought nothing in pwsh (docs/PERFORMANCE.md, "Issue 14").
     Invoke-Native dotnet @('publish', "$PSScriptRoot/src/Wild.Backup.PowerShell", '-c', $Configuration, '-o', $Output, '--nologo')
     if (Test-Path ([IO.Path]::Combine($Output, 'System.Management.Automation.dll'))) { throw 'System.Management.Automation.dll must not ship in the module folder' }
     # Help: the doc comments (Wild.Backup.PowerShell.xml) and the module's own metadata become MAML. In a fresh pwsh, so
