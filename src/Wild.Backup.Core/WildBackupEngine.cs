@@ -122,6 +122,8 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
         foreach (var f in failures) yield return f;
         // Several apps: an overall bar with each app's bar under it. One app: just its own.
         var overall = jobs.Count > 1 ? new ProgressReporter(observer, "instance", $"Backing up {jobs.Count} apps of {scope.Instance.Name}") : null;
+        // The run's bar first, so front ends draw each app's bar under it from the app's first event on.
+        overall?.Milestone(new Milestone(0, "Backing up apps"), $"{jobs.Count} apps");
         await foreach (var outcome in RunBackupsAsync(scope, jobs, observer, overall, ct).ConfigureAwait(false)) yield return outcome;
     }
 

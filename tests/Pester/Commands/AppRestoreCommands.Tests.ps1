@@ -109,6 +109,7 @@ Describe 'Progress a person can follow' {
         }
         # The run's bar is first and last: no child is drawn before its parent or left after it.
         $records[0].ActivityId | Should -Be $run[0].ActivityId
+        $records[0].Activity | Should -Be 'Backing up 4 apps of demo-cloud' -Because 'the engine opens the run''s bar before any app reports'
         $records[-1].ActivityId | Should -Be $run[0].ActivityId
         $redis = @($records | Where-Object { $_.Activity -eq 'Backing up app redis' -and $_.StatusDescription -like 'Exporting data: data-redis-0*' })
         $redis | Should -Not -BeNullOrEmpty
