@@ -16,17 +16,27 @@ public sealed class DemoCluster : IDisposable
 
     private DemoCluster(InstanceCluster cluster) => _cluster = cluster;
 
+    /// <summary>The Longhorn version the cluster behaves like.</summary>
+    public string LonghornVersion => _cluster.Cluster.Options.Longhorn!.Version.Release;
+
     /// <summary>The Kubernetes API server's address.</summary>
     public Uri ApiServer => _cluster.Cluster.BaseUri;
 
-    /// <summary>Starts the cluster and points the instance's kubeconfig at it. Claims are made 64Mi so the demo runs in seconds.</summary>
-    public static DemoCluster Start(string instancePath, string backupTargetDirectory)
+    /// <summary>Starts the cluster and points the instance's kubeconfig at it. Claims are made 64Mi so the demo runs in seconds.
+    /// Longhorn behaves like <paramref name="longhornVersion"/> (1.7, 1.8, 1.9, 1.10; default 1.8, as Wild Cloud).</summary>
+    public static DemoCluster Start(string instancePath, string backupTargetDirectory, string longhornVersion = "1.8")
     {
         Directory.CreateDirectory(backupTargetDirectory);
         var options = new SimulatedClusterOptions
         {
             PodStartDelay = TimeSpan.FromMilliseconds(200),
-            Longhorn = new LonghornOptions { TargetDirectory = backupTargetDirectory, PollInterval = TimeSpan.FromSeconds(2) },
+            Longhorn = new LonghornOptions
+            {
+                TargetDirectory = backupTargetDirectory,
+                PollInterval = TimeSpan.FromSeconds(2),
+                Version = LonghornVersion.Parse(longhornVersion),
+                AttachDelay = TimeSpan.FromSeconds(1),
+            },
         };
         return new DemoCluster(InstanceCluster.StartAsync(instancePath, options, "64Mi", CancellationToken.None).GetAwaiter().GetResult());
     }

@@ -2,7 +2,7 @@ using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using Wild.Backup.Shell;
 
-// wild-shell [-Command <script>] [-File <path> [args]] [demo [-Out DIR]]
+// wild-shell [-Command <script>] [-File <path> [args]] [demo [-Out DIR] [-LonghornVersion 1.7|1.8|1.9|1.10]]
 // Hosts the real PowerShell engine with WildBackup imported. No arguments: the built-in demo.
 var moduleManifest = Path.Combine(AppContext.BaseDirectory, "WildBackup.psd1");
 var iss = InitialSessionState.CreateDefault2();
@@ -25,11 +25,15 @@ switch (args)
         break;
     case [] or ["demo", ..]:
         ps.AddCommand(Path.Combine(AppContext.BaseDirectory, "demo.ps1"));
-        if (args is ["demo", "-Out", var outDir]) ps.AddParameter("Out", Path.GetFullPath(outDir));
+        for (var i = 1; i + 1 < args.Length; i += 2)
+        {
+            if (args[i] == "-Out") ps.AddParameter("Out", Path.GetFullPath(args[i + 1]));
+            else if (args[i] == "-LonghornVersion") ps.AddParameter("LonghornVersion", args[i + 1]);
+        }
         ps.AddCommand("Out-Default");
         break;
     default:
-        Console.Error.WriteLine("usage: wild-shell [-Command <script> | -File <path> [args] | demo [-Out DIR]]");
+        Console.Error.WriteLine("usage: wild-shell [-Command <script> | -File <path> [args] | demo [-Out DIR] [-LonghornVersion 1.7|1.8|1.9|1.10]]");
         return 2;
 }
 

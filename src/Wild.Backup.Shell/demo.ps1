@@ -1,7 +1,7 @@
 # The built-in default run (README): a sample Wild Cloud instance on a simulated cluster (Kubernetes API + Longhorn),
 # its apps deployed with data in their volumes; every app and the cluster backed up to a local directory and verified;
 # then gitea restored blue-green next to the live app, checked, switched over, and the old copy removed.
-param([string]$Out = [IO.Path]::Combine([Environment]::CurrentDirectory, 'wildbackup-demo'))
+param([string]$Out = [IO.Path]::Combine([Environment]::CurrentDirectory, 'wildbackup-demo'), [string]$LonghornVersion = '1.8')
 $ErrorActionPreference = 'Stop'
 
 $data = [IO.Path]::Combine($Out, 'data')
@@ -17,9 +17,9 @@ $env:WILD_DATA_DIR = $data
 $env:WILD_BACKUP_DEST = $dest
 
 "`n== Starting a simulated cluster for demo-cloud: Kubernetes API and Longhorn (backup target: $longhornTarget)"
-$cluster = [Wild.Backup.Shell.DemoCluster]::Start($instance, $longhornTarget)
+$cluster = [Wild.Backup.Shell.DemoCluster]::Start($instance, $longhornTarget, $LonghornVersion)
 try {
-    "   API server $($cluster.ApiServer); kubeconfig written to $instance/kubeconfig"
+    "   API server $($cluster.ApiServer); kubeconfig written to $instance/kubeconfig; Longhorn behaves like $($cluster.LonghornVersion)"
 
     "`n== Deploying the apps (as 'wild app deploy' does) and writing data into their volumes"
     $apps = Get-WildApp

@@ -29,6 +29,8 @@ public sealed class ClusterWorld : IAsyncDisposable
     public InstanceCluster Instance { get; }
     public SimulatedCluster Cluster => Instance.Cluster;
     public LonghornSimulator Longhorn => Cluster.Longhorn;
+    /// <summary>The Longhorn version the cluster behaves like.</summary>
+    public LonghornVersion Version => Cluster.Options.Longhorn!.Version;
     /// <summary>The cluster as the product sees it (from the instance's kubeconfig).</summary>
     public IKubernetesCluster Kube => Instance.Kube;
     public string InstancePath => World.InstancePath;
@@ -36,6 +38,19 @@ public sealed class ClusterWorld : IAsyncDisposable
 
     /// <summary>Engine options for tests: quick polling; everything else as in production.</summary>
     public static EngineOptions EngineOptions => new() { ClusterPollInterval = TimeSpan.FromMilliseconds(100) };
+
+    /// <summary>The Longhorn version tests run against unless they choose one: <c>WILD_LONGHORN_VERSION</c> (1.7, 1.8, 1.9,
+    /// 1.10) when set, else 1.8 as Wild Cloud.</summary>
+    public static LonghornVersion DefaultVersion =>
+        Environment.GetEnvironmentVariable("WILD_LONGHORN_VERSION") is { Length: > 0 } v ? LonghornVersion.Parse(v) : LonghornVersion.Default;
+
+    /// <summary>Longhorn options for tests: quick polling and attaching, the given version (default <see cref="DefaultVersion"/>).</summary>
+    public static LonghornOptions LonghornFor(LonghornVersion? version = null) => new()
+    {
+        PollInterval = TimeSpan.FromSeconds(1),
+        AttachDelay = TimeSpan.FromMilliseconds(500),
+        Version = version ?? DefaultVersion,
+    };
 
     public static async Task<ClusterWorld> StartAsync(Action<SimulatedClusterOptions>? configure = null, LonghornOptions? longhorn = null, SampleWorld? world = null)
     {
@@ -46,7 +61,7 @@ public sealed class ClusterWorld : IAsyncDisposable
             PodTerminationDelay = TimeSpan.FromMilliseconds(100),
             JobPodRunDuration = TimeSpan.FromMilliseconds(300),
             CrashLoopRestartInterval = TimeSpan.FromMilliseconds(300),
-            Longhorn = longhorn ?? new LonghornOptions { PollInterval = TimeSpan.FromSeconds(1) },
+            Longhorn = longhorn ?? LonghornFor(),
         };
         configure?.Invoke(options);
         return new ClusterWorld(world, await InstanceCluster.StartAsync(world.InstancePath, options, ClaimSize, CancellationToken.None));

@@ -47,6 +47,9 @@ internal sealed class ClusterRuntime
 
     public ProvisionerRegistry Provisioners { get; } = new();
 
+    /// <summary>CSI node plugins the kubelets stage volumes with.</summary>
+    public CsiNodeRegistry CsiNodes { get; } = new();
+
     /// <summary>Admission webhooks registered by extensions.</summary>
     public Extensibility.AdmissionChain Admission { get; } = new();
 

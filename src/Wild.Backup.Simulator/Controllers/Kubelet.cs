@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Wild.Backup.Simulator.Api;
 using Wild.Backup.Simulator.Cluster;
 using Wild.Backup.Simulator.Json;
+using Wild.Backup.Simulator.Provisioning;
 using Wild.Backup.Simulator.Storage;
 
 namespace Wild.Backup.Simulator.Controllers;
@@ -54,23 +55,30 @@ internal sealed class Kubelet : Controller
         public int ReportedRestarts { get; set; }
 
         public Dictionary<string, string> ContainerIds { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>PersistentVolumes NodeStageVolume succeeded for.</summary>
+        public HashSet<string> Staged { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The last FailedMount message (an event is recorded when it changes).</summary>
+        public string? MountProblem { get; set; }
     }
 
-    protected override Task ReconcileAsync(ObjectRef key, CancellationToken cancellationToken)
+    protected override async Task ReconcileAsync(ObjectRef key, CancellationToken cancellationToken)
     {
         var pod = Rt.GetObject(GroupVersionResource.Pods, key.Namespace, key.Name);
-        if (pod is null) return Task.CompletedTask;
+        if (pod is null) return;
         var nodeName = pod.Str("spec", "nodeName");
-        if (string.IsNullOrEmpty(nodeName)) return Task.CompletedTask;
+        if (string.IsNullOrEmpty(nodeName)) return;
         var uid = pod.Str("metadata", "uid")!;
         var now = Rt.Now;
         var state = pods.GetOrAdd(uid, _ => new PodRuntime { Seen = now });
 
         if (pod.Str("metadata", "deletionTimestamp") is not null)
         {
-            return TerminateAsync(key, pod, state, now);
+            await TerminateAsync(key, pod, state, now).ConfigureAwait(false);
+            return;
         }
-        if (pod.Str("status", "phase") is "Succeeded" or "Failed") return Task.CompletedTask;
+        if (pod.Str("status", "phase") is "Succeeded" or "Failed") return;
 
         if (state.Started is null)
         {
@@ -78,7 +86,18 @@ internal sealed class Kubelet : Controller
             if (wait > TimeSpan.Zero)
             {
                 EnqueueAfter(key, wait);
-                return Task.CompletedTask;
+                return;
+            }
+            if (await StageVolumesAsync(pod, state, cancellationToken).ConfigureAwait(false) is { } problem)
+            {
+                if (problem != state.MountProblem)
+                {
+                    state.MountProblem = problem;
+                    Rt.Events.Record(pod, "Warning", "FailedMount", problem, "kubelet", nodeName);
+                    WriteContainerCreating(key, pod);
+                }
+                EnqueueAfter(key, TimeSpan.FromSeconds(1));
+                return;
             }
             state.Started = now;
             state.PodIp = AllocateIp(nodeName);
@@ -153,7 +172,65 @@ internal sealed class Kubelet : Controller
             Api.Replace(GroupVersionResource.Pods, key.Namespace, key.Name, updated, "status", Write, new RequestInfo());
         }
         if (again is { } delay) EnqueueAfter(key, delay < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : delay);
-        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// NodeStageVolume for every claim of the pod whose PersistentVolume's CSI driver has a node plugin, once per volume;
+    /// null when all are staged, else the FailedMount message (kubelet's csi_attacher MountDevice wording).
+    /// </summary>
+    private async Task<string?> StageVolumesAsync(JsonObject pod, PodRuntime state, CancellationToken ct)
+    {
+        var ns = pod.Str("metadata", "namespace") ?? "";
+        foreach (var claim in pod.Arr("spec", "volumes")?.OfType<JsonObject>().Select(v => v.Str("persistentVolumeClaim", "claimName")).OfType<string>() ?? [])
+        {
+            var pvName = Rt.GetObject(GroupVersionResource.PersistentVolumeClaims, ns, claim).Str("spec", "volumeName");
+            if (string.IsNullOrEmpty(pvName) || state.Staged.Contains(pvName)) continue;
+            var pv = Rt.GetObject(GroupVersionResource.PersistentVolumes, null, pvName);
+            if (pv.Str("spec", "csi", "driver") is not { } driver || Rt.CsiNodes.Find(driver) is not { } node) continue;
+            var secrets = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (pv.Obj("spec", "csi", "nodeStageSecretRef") is { } secretRef)
+            {
+                var secretName = secretRef.Str("name") ?? "";
+                var secretNs = secretRef.Str("namespace") ?? "";
+                var secret = Rt.GetObject(GroupVersionResource.Secrets, secretNs, secretName);
+                if (secret is null)
+                    return $"MountVolume.MountDevice failed for volume \"{pvName}\" : fetching NodeStageSecretRef {secretNs}/{secretName} failed: kubernetes.io/csi: failed to find the secret {secretName} in the namespace {secretNs} with error: secrets \"{secretName}\" not found";
+                foreach (var (k, v) in secret.Obj("data") ?? [])
+                    secrets[k] = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(v?.GetValue<string>() ?? ""));
+            }
+            try
+            {
+                await node.StageAsync(pv!, secrets, ct).ConfigureAwait(false);
+            }
+            catch (CsiNodeException e)
+            {
+                return $"MountVolume.MountDevice failed for volume \"{pvName}\" : rpc error: code = {e.Code} desc = {e.Message}";
+            }
+            state.Staged.Add(pvName);
+        }
+        state.MountProblem = null;
+        return null;
+    }
+
+    /// <summary>What the kubelet reports while a pod's volumes cannot be mounted: Pending, containers waiting in ContainerCreating.</summary>
+    private void WriteContainerCreating(ObjectRef key, JsonObject pod)
+    {
+        var updated = pod.CloneObject();
+        var status = updated.Ensure("status");
+        status["phase"] = "Pending";
+        PodConditions.Set(updated, "Ready", "False", "ContainersNotReady", $"containers with unready status: [{string.Join(" ", Containers(pod).Select(c => c.Str("name")))}]", Rt.Now);
+        status["containerStatuses"] = new JsonArray([.. Containers(pod).Select(c => (JsonNode)new JsonObject
+        {
+            ["name"] = c.Str("name"),
+            ["state"] = new JsonObject { ["waiting"] = new JsonObject { ["reason"] = "ContainerCreating" } },
+            ["ready"] = false,
+            ["restartCount"] = 0,
+            ["image"] = c.Str("image"),
+            ["imageID"] = "",
+            ["started"] = false,
+        })]);
+        if (!JsonTools.DeepEquals(updated["status"], pod["status"]))
+            Api.Replace(GroupVersionResource.Pods, key.Namespace, key.Name, updated, "status", Write, new RequestInfo());
     }
 
     private sealed record ContainerState(bool Ready, bool Started, int Restarts, bool Running, int? ExitCode, string? Reason);

@@ -40,6 +40,9 @@ public sealed class ClusterExtensionContext
     /// <summary>Registers (or replaces, by name) a dynamic provisioner, e.g. for <c>driver.longhorn.io</c>.</summary>
     public void RegisterProvisioner(IVolumeProvisioner provisioner) => runtime.Provisioners.Register(provisioner);
 
+    /// <summary>Registers (or replaces, by driver) a CSI node plugin the kubelets stage that driver's volumes with.</summary>
+    public void RegisterCsiNode(ICsiNode node) => runtime.CsiNodes.Register(node);
+
     /// <summary>Registers an admission webhook, called on every create and update of the resources it handles.</summary>
     public void RegisterAdmissionWebhook(IAdmissionWebhook webhook) => runtime.Admission.Register(webhook);
 

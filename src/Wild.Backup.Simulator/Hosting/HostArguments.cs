@@ -35,6 +35,12 @@ internal sealed class HostArguments
     /// <summary>The default BackupTarget's poll interval.</summary>
     public TimeSpan PollInterval { get; private set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>The Longhorn release to behave like (<c>--longhorn-version</c>); 1.8 as Wild Cloud.</summary>
+    public Simulator.Longhorn.LonghornVersion LonghornVersion { get; private set; } = Simulator.Longhorn.LonghornVersion.Default;
+
+    /// <summary>Longhorn's clock minus this machine's (<c>--clock-skew</c>).</summary>
+    public TimeSpan ClockSkew { get; private set; }
+
     public static string Usage =>
         """
         Usage: wild-simulator [options]
@@ -57,6 +63,8 @@ internal sealed class HostArguments
           --backup-dir DIR        a plain directory as the backup target, no NFS server (default: a temporary one)
           --longhorn-data DIR     where volume files go (default: a temporary directory)
           --poll-interval D       the backup target's poll interval, e.g. 30s or 5m0s (default: 5m0s, as Longhorn)
+          --longhorn-version V    behave like Longhorn 1.7, 1.8, 1.9 or 1.10 (default: 1.8, as Wild Cloud)
+          --clock-skew D          Longhorn's clock runs D ahead of this machine's, e.g. 90s; -90s: behind (default: 0s)
         """;
 
     /// <summary>Parses arguments; throws <see cref="ArgumentException"/> with a message for the user.</summary>
@@ -114,14 +122,23 @@ internal sealed class HostArguments
                     if (!Simulator.Longhorn.Kube.GoDuration.TryParse(interval, out var d)) throw new ArgumentException($"--poll-interval: \"{interval}\" is not a duration (e.g. 30s, 5m0s)");
                     result.PollInterval = d;
                     break;
+                case "--longhorn-version":
+                    result.LonghornVersion = Simulator.Longhorn.LonghornVersion.Parse(Value());
+                    break;
+                case "--clock-skew":
+                    var skew = Value();
+                    var behind = skew.StartsWith('-');
+                    if (!Simulator.Longhorn.Kube.GoDuration.TryParse(behind ? skew[1..] : skew, out var s)) throw new ArgumentException($"--clock-skew: \"{skew}\" is not a duration (e.g. 90s, -2m0s)");
+                    result.ClockSkew = behind ? -s : s;
+                    break;
                 default:
                     throw new ArgumentException($"unknown option {args[i]}");
             }
         }
         if (result.NfsExport is not null && result.BackupDirectory is not null)
             throw new ArgumentException("--nfs-export and --backup-dir both name the backup target's directory; give one");
-        if (!result.Longhorn && (result.NfsExport ?? result.BackupDirectory ?? result.LonghornDataDirectory) is not null)
-            throw new ArgumentException("--no-longhorn cannot be combined with --nfs-export, --backup-dir or --longhorn-data");
+        if (!result.Longhorn && ((result.NfsExport ?? result.BackupDirectory ?? result.LonghornDataDirectory) is not null || result.LonghornVersion != Simulator.Longhorn.LonghornVersion.Default || result.ClockSkew != TimeSpan.Zero))
+            throw new ArgumentException("--no-longhorn cannot be combined with --nfs-export, --backup-dir, --longhorn-data, --longhorn-version or --clock-skew");
         if (result.NfsPort != 0 && result.NfsExport is null) throw new ArgumentException("--nfs-port needs --nfs-export");
         return result;
     }

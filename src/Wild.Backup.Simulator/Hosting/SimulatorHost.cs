@@ -55,6 +55,8 @@ internal sealed class SimulatorHost : IAsyncDisposable
                         TargetDirectory = arguments.NfsExport ?? arguments.BackupDirectory,
                         DataDirectory = arguments.LonghornDataDirectory,
                         PollInterval = arguments.PollInterval,
+                        Version = arguments.LonghornVersion,
+                        ClockSkew = arguments.ClockSkew,
                     }
                     : null,
             };
@@ -80,6 +82,7 @@ internal sealed class SimulatorHost : IAsyncDisposable
         };
         if (o.Longhorn is not null)
         {
+            lines.Add($"Longhorn {o.Longhorn.Version} (behaves like longhorn-manager {o.Longhorn.Version.Release}{(o.Longhorn.ClockSkew == TimeSpan.Zero ? "" : $", its clock {o.Longhorn.ClockSkew.TotalSeconds:+0;-0} s from this machine's")})");
             lines.Add($"Longhorn backup target URL: {Cluster.Longhorn.BackupTargetUrl} (BackupTarget \"default\" in longhorn-system)");
             lines.Add($"Backup store directory: {Cluster.Longhorn.TargetDirectory}");
             lines.Add($"Longhorn volume files: {Cluster.Longhorn.DataDirectory}");
@@ -100,7 +103,7 @@ internal sealed class SimulatorHost : IAsyncDisposable
             lines.Add("Fault knobs (annotations; remove one to clear it):");
             lines.Add("  kubectl -n longhorn-system annotate backuptargets.longhorn.io default sim.wildbackup.io/unavailable=true");
             lines.Add("  kubectl -n longhorn-system annotate backuptargets.longhorn.io default sim.wildbackup.io/throughput-bytes-per-second=1048576");
-            lines.Add("  kubectl -n longhorn-system annotate volumes.longhorn.io <volume> sim.wildbackup.io/backup-fault=error|hang");
+            lines.Add("  kubectl -n longhorn-system annotate volumes.longhorn.io <volume> sim.wildbackup.io/backup-fault=error|hang|unknown");
         }
         return lines;
     }

@@ -129,6 +129,33 @@ public sealed partial class LonghornDataPlane
         return result;
     }
 
+    /// <summary>BackupVolume deleted (its finalizer, target available): the backup volume's directory goes from the store —
+    /// every backup of the volume with its blocks (backupstore DeleteBackupVolume, under the deletion lock).</summary>
+    public async Task DeleteBackupVolumeAsync(string targetName, string volumeName, CancellationToken ct)
+    {
+        ThrowIfDisposed();
+        var target = _targets.Get(targetName);
+        if (Faults.DeleteErrorFor(volumeName) is { } injected) throw new IOException(injected);
+        foreach (var running in _backups.Values.Where(b => b.Admission.VolumeName == volumeName && b.Admission.BackupTargetName == targetName && !b.Operation.Status.IsFinal))
+        {
+            running.Operation.Cancel();
+            await running.Operation.WaitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        }
+        var heldLock = await target.Writer.AcquireLockAsync(volumeName, BlockStoreLockType.Deletion, ct).ConfigureAwait(false);
+        await using (heldLock.ConfigureAwait(false))
+        {
+            foreach (var entry in await target.Store.ListAsync(BlockStorePaths.VolumeDirectory(volumeName), ct).ConfigureAwait(false))
+            {
+                if (entry.Name == BlockStorePaths.LocksDirectoryName) continue;
+                if (entry.IsDirectory) await target.Store.DeleteDirectoryAsync(entry.Path, ct).ConfigureAwait(false);
+                else await target.Store.DeleteFileAsync(entry.Path, ct).ConfigureAwait(false);
+            }
+        }
+        await target.Store.DeleteDirectoryAsync(BlockStorePaths.VolumeDirectory(volumeName), ct).ConfigureAwait(false);
+        foreach (var name in _backups.Where(b => b.Value.Admission.VolumeName == volumeName && b.Value.Admission.BackupTargetName == targetName).Select(b => b.Key).ToList())
+            _backups.TryRemove(name, out _);
+    }
+
     /// <summary>BackupVolume sync: one entry per backup volume in the target's store, from its volume.cfg.</summary>
     public async Task<IReadOnlyList<BackupVolumeInfo>> ListBackupVolumesAsync(string targetName, CancellationToken ct)
     {
@@ -247,6 +274,10 @@ public sealed partial class LonghornDataPlane
             volume.UpdateStatus(s => s with { LastBackup = cfg.Name, LastBackupAt = cfg.SnapshotCreatedAt });
             op.Publish(_ => StatusFromStore(cfg, volumeCfg, target, Now()));
         }
+        catch (UnknownBackupState)
+        {
+            op.Publish(s => s with { State = BackupStates.Unknown });
+        }
         catch (OperationCanceledException) when (op.Token.IsCancellationRequested)
         {
             op.Publish(s => s with { State = BackupStates.Error, Error = "backup cancelled" });
@@ -273,7 +304,11 @@ public sealed partial class LonghornDataPlane
         // A hang lasts while the knob is on, until cancelled, or until the backup's timeout.
         while (Faults.HangsBackupsOf(volumeName)) await Task.Delay(HangPoll, Options.Time, ct).ConfigureAwait(false);
         if (Faults.BackupErrorFor(volumeName) is { } message) throw new IOException(message);
+        if (Faults.EndsBackupsUnknown(volumeName)) throw new UnknownBackupState();
     }
+
+    /// <summary>The unknown-state fault: the engine reports a state longhorn-manager does not know.</summary>
+    private sealed class UnknownBackupState : Exception;
 
     private static string Describe(Exception ex) =>
         ex is WildBackupException { Detail: { } detail } w ? $"{w.Message} ({detail})" : ex.Message;

@@ -44,6 +44,8 @@ public sealed class LonghornExtension(LonghornOptions options) : IClusterExtensi
             BackupCompressionMethod = Options.BackupCompressionMethod,
             BackupTimeout = Options.BackupTimeout,
             RestoreTimeout = Options.RestoreTimeout,
+            DefaultBackupBlockSize = Core.Longhorn.BlockStore.BackupParameters.DefaultBlockSize,
+            Time = new SkewedTimeProvider(context.Runtime.Time, Options.ClockSkew),
         });
         var node = Options.NodeName ?? context.Options.NodeNames.FirstOrDefault() ?? "wild-cp-1";
         _context = new LonghornContext(context.Runtime, plane, Options, locator, node);
@@ -51,11 +53,12 @@ public sealed class LonghornExtension(LonghornOptions options) : IClusterExtensi
 
         await EnsureNamespaceAsync(context, cancellationToken).ConfigureAwait(false);
         foreach (var webhook in LonghornWebhooks.Create(_context.Store)) context.RegisterAdmissionWebhook(webhook);
-        foreach (var crd in LonghornCrds.All)
+        foreach (var crd in LonghornCrds.For(Options.Version))
             await context.RegisterCustomResourceDefinitionAsync(YamlJson.Parse(crd.Yaml)!.AsObject(), cancellationToken).ConfigureAwait(false);
         context.RegisterProvisioner(new LonghornCsiProvisioner(_context.Store));
+        context.RegisterCsiNode(new LonghornCsiNode(_context.Store, plane));
 
-        foreach (var (name, definition) in SettingNames.Definitions)
+        foreach (var (name, definition) in SettingNames.For(Options.Version))
         {
             var value = name == SettingNames.BackupCompressionMethod ? Options.BackupCompressionMethod : definition.Default;
             await CreateAsync(context, LonghornKube.Settings, new JsonObject

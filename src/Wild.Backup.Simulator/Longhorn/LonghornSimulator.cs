@@ -77,16 +77,40 @@ public sealed class LonghornSimulator
         }
     }
 
-    /// <summary>An application-like writer (bytes, patterns, a small filesystem of files) for a claim's volume.</summary>
-    public VolumeDataWriter Writer(string ns, string claimName) => new(_lh.Plane, Writable(VolumeNameOf(ns, claimName)));
+    /// <summary>An application-like writer (bytes, patterns, a small filesystem of files) for a claim's volume (on an
+    /// encrypted volume, the opened LUKS device).</summary>
+    public VolumeDataWriter Writer(string ns, string claimName)
+    {
+        var volume = Writable(VolumeNameOf(ns, claimName));
+        return new(_lh.Plane, volume, DeviceOffset(volume));
+    }
 
-    /// <summary>An application writes <paramref name="data"/> at <paramref name="offset"/> of the claim's volume.</summary>
-    public Task WriteAsync(string ns, string claimName, long offset, ReadOnlyMemory<byte> data, CancellationToken ct) =>
-        _lh.Plane.WriteAsync(Writable(VolumeNameOf(ns, claimName)), offset, data, ct);
+    /// <summary>An application writes <paramref name="data"/> at <paramref name="offset"/> of the claim's volume (on an
+    /// encrypted volume, of the opened LUKS device).</summary>
+    public async Task WriteAsync(string ns, string claimName, long offset, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        var volume = Writable(VolumeNameOf(ns, claimName));
+        await RequireOpenedAsync(volume, ct).ConfigureAwait(false);
+        await _lh.Plane.WriteAsync(volume, DeviceOffset(volume) + offset, data, ct).ConfigureAwait(false);
+    }
 
-    /// <summary>An application reads the claim's volume (holes read as zeros).</summary>
-    public Task ReadAsync(string ns, string claimName, long offset, Memory<byte> buffer, CancellationToken ct) =>
-        _lh.Plane.ReadAsync(VolumeNameOf(ns, claimName), offset, buffer, ct);
+    /// <summary>An application reads the claim's volume (holes read as zeros; on an encrypted volume, the opened LUKS device).</summary>
+    public async Task ReadAsync(string ns, string claimName, long offset, Memory<byte> buffer, CancellationToken ct)
+    {
+        var volume = VolumeNameOf(ns, claimName);
+        await RequireOpenedAsync(volume, ct).ConfigureAwait(false);
+        await _lh.Plane.ReadAsync(volume, DeviceOffset(volume) + offset, buffer, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Where the application's device starts in the Longhorn volume: after the LUKS header when encrypted.</summary>
+    private long DeviceOffset(string volumeName) =>
+        _lh.Store.Get(LonghornKube.Volumes, volumeName).Bool("spec", "encrypted") == true ? Csi.LuksHeader.Size : 0;
+
+    private async Task RequireOpenedAsync(string volumeName, CancellationToken ct)
+    {
+        if (DeviceOffset(volumeName) > 0 && await Csi.LuksHeader.ReadAsync(_lh.Plane, volumeName, ct).ConfigureAwait(false) is null)
+            throw new ConflictException("LonghornVolumeNotOpened", $"Volume {volumeName} is encrypted and no pod has mounted it yet, so its LUKS device does not exist.") { Target = volumeName };
+    }
 
     /// <summary>Reads a Longhorn volume by name (holes read as zeros).</summary>
     public Task ReadVolumeAsync(string volumeName, long offset, Memory<byte> buffer, CancellationToken ct) =>

@@ -11,3 +11,13 @@ internal sealed class ProvisionerRegistry
 
     public IVolumeProvisioner? Find(string name) => provisioners.TryGetValue(name, out var p) ? p : null;
 }
+
+/// <summary>The CSI node plugins known to the kubelets, by driver name.</summary>
+internal sealed class CsiNodeRegistry
+{
+    private readonly ConcurrentDictionary<string, ICsiNode> nodes = new(StringComparer.Ordinal);
+
+    public void Register(ICsiNode node) => nodes[node.Driver] = node;
+
+    public ICsiNode? Find(string driver) => nodes.TryGetValue(driver, out var n) ? n : null;
+}

@@ -14,7 +14,7 @@ internal static class LonghornWebhooks
         var backups = new BackupAdmission(store);
         var volumes = new VolumeAdmission(store);
         var snapshots = new SnapshotAdmission(store);
-        var settings = new SettingAdmission();
+        var settings = new SettingAdmission(store.Version);
         var targets = new BackupTargetAdmission();
         yield return new Webhook(LonghornKube.MutatorName, AdmissionPhase.Mutating, new Dictionary<GroupResource, Action<AdmissionReview>>
         {
@@ -22,6 +22,8 @@ internal static class LonghornWebhooks
             [LonghornKube.Volumes.GroupResource] = volumes.Mutate,
             [LonghornKube.Snapshots.GroupResource] = snapshots.Mutate,
             [LonghornKube.BackupTargets.GroupResource] = targets.Mutate,
+            // webhook/resources/backupvolume/mutator.go: the finalizer (deleting a BackupVolume deletes its data first).
+            [LonghornKube.BackupVolumes.GroupResource] = review => AddFinalizer(review.Object),
         });
         yield return new Webhook(LonghornKube.ValidatorName, AdmissionPhase.Validating, new Dictionary<GroupResource, Action<AdmissionReview>>
         {

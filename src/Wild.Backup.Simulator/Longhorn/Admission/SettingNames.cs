@@ -6,7 +6,8 @@ namespace Wild.Backup.Simulator.Longhorn.Admission;
 /// <summary>One Longhorn setting the simulator creates: its default and how its value is checked (null: valid).</summary>
 internal sealed record SettingDefinition(string Default, Func<string, string?> Check);
 
-/// <summary>The Longhorn settings the simulator serves (names and defaults of longhorn-manager v1.8).</summary>
+/// <summary>The Longhorn settings the simulator serves (names and defaults of longhorn-manager's types/setting.go;
+/// <c>default-backup-block-size</c> only from v1.10).</summary>
 internal static class SettingNames
 {
     public const string BackupCompressionMethod = "backup-compression-method";
@@ -17,6 +18,11 @@ internal static class SettingNames
     public const string DefaultDataLocality = "default-data-locality";
     public const string ConcurrentBackupRestorePerNodeLimit = "concurrent-volume-backup-restore-per-node-limit";
 
+    /// <summary>The settings of <paramref name="version"/>.</summary>
+    public static IReadOnlyDictionary<string, SettingDefinition> For(LonghornVersion version) =>
+        version.HasBackupBlockSize ? Definitions : Definitions.Where(d => d.Key != DefaultBackupBlockSize).ToDictionary(StringComparer.Ordinal);
+
+    /// <summary>Every setting the simulator knows (v1.10's list).</summary>
     public static IReadOnlyDictionary<string, SettingDefinition> Definitions { get; } = new Dictionary<string, SettingDefinition>(StringComparer.Ordinal)
     {
         [BackupCompressionMethod] = new(CompressionMethods.Default, Choice("none", "lz4", "gzip")),

@@ -8,6 +8,7 @@ public static class VolumeStates
     public const string Creating = "creating";
     public const string Attached = "attached";
     public const string Detached = "detached";
+    public const string Attaching = "attaching";
 
     public const string Healthy = "healthy";
     public const string Faulted = "faulted";

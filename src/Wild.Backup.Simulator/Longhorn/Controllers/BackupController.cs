@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Wild.Backup.Core.Errors;
 using Wild.Backup.Core.Longhorn.BlockStore;
 using Wild.Backup.Simulator.Api;
@@ -13,15 +14,19 @@ using Wild.Backup.Simulator.Storage;
 namespace Wild.Backup.Simulator.Longhorn.Controllers;
 
 /// <summary>
-/// longhorn-manager's Backup controller. A Backup naming a snapshot is written to its target's block store by the data
-/// plane, its <c>status</c> following the engine's (<c>state</c> Pending → InProgress → Completed or Error, <c>progress</c>,
-/// then <c>url</c>, <c>size</c>, <c>volumeSize</c>, <c>newlyUploadDataSize</c>, <c>reUploadedDataSize</c>,
-/// <c>compressionMethod</c>, <c>backupCreatedAt</c>, <c>lastSyncedAt</c>). A Backup without a snapshot (found in the
-/// store by the BackupVolume controller) takes its status from the store. Deleting a Backup while its target is
-/// available deletes it from the store (state Deleting; its cfg, then unreferenced blocks) and only then removes the
-/// finalizer; a failed deletion shows as Error with the reason in <c>status.messages.error</c> and is retried. While the
-/// target is unavailable (or with label <c>longhorn.io/delete-custom-resource-only</c>) only the object goes — as in
-/// Longhorn, the data stays and the backup comes back at the next sync.
+/// longhorn-manager's Backup controller (controller/backup_controller.go). A Backup naming a snapshot is written to its
+/// target's block store by the data plane once the volume's engine runs — a detached volume is attached for it (an
+/// attachment ticket; Pending with <c>messages.info</c> "Waiting for the engine … to be ready" meanwhile) — and, from v1.8,
+/// once no other backup of the volume is Deleting (Pending, "Wait for backup … to be deleted"); its <c>status</c> follows
+/// the engine's (<c>state</c> Pending → InProgress → Completed, Error or Unknown, <c>progress</c>, then <c>url</c>,
+/// <c>size</c>, <c>volumeSize</c>, …, <c>lastSyncedAt</c>). A Backup without a snapshot (pulled from the store by the
+/// BackupVolume controller) gets its status from the store on a later reconcile (<see cref="LonghornOptions.PulledBackupStatusDelay"/>
+/// after it appeared), and again whenever <c>spec.syncRequestedAt</c> is strictly after <c>status.lastSyncedAt</c>.
+/// Deleting a Backup while its target is available deletes it from the store: from v1.8 asynchronously (state Deleting;
+/// a failure shows as Error with <c>status.messages.error</c> and is retried with a growing pause), on v1.7 within the
+/// reconcile, holding the finalizer until it succeeds. While the target is unavailable (or with label
+/// <c>longhorn.io/delete-custom-resource-only</c>) only the object goes — the data stays and the backup comes back,
+/// without its labels, at the next sync.
 /// </summary>
 internal sealed class BackupController(LonghornContext lh) : LonghornController(lh, "longhorn-backup")
 {
@@ -33,6 +38,9 @@ internal sealed class BackupController(LonghornContext lh) : LonghornController(
     protected override IEnumerable<GroupResource?> Watches => [LonghornKube.Backups.GroupResource];
 
     protected override IEnumerable<ObjectRef> KeysFor(StoreEvent e) => [Self(e)];
+
+    /// <summary>The backup controller's attachment ticket for a backup (longhorn.GetAttachmentTicketID).</summary>
+    private static string Ticket(string backupName) => "backup-controller-" + backupName;
 
     protected override async Task ReconcileAsync(ObjectRef key, CancellationToken ct)
     {
@@ -48,26 +56,43 @@ internal sealed class BackupController(LonghornContext lh) : LonghornController(
         if (snapshotName.Length > 0 && backup.Str("status", "lastSyncedAt") is null && !BackupStates.IsFinal(state))
             await RunAsync(key, backup, snapshotName, ct).ConfigureAwait(false);
         else
-            await SyncFromStoreAsync(backup, ct).ConfigureAwait(false);
+            await SyncFromStoreAsync(key, backup, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Starts the backup in the data plane (once) and mirrors its status.</summary>
+    /// <summary>Starts the backup in the data plane (once its volume is attached and nothing blocks it) and mirrors its status.</summary>
     private async Task RunAsync(ObjectRef key, JsonObject backup, string snapshotName, CancellationToken ct)
     {
         var volumeName = backup.Str("metadata", "labels", LonghornKube.LabelBackupVolume) ?? "";
-        var targetName = backup.Str("metadata", "labels", LonghornKube.LabelBackupTarget) ?? "";
+        var targetName = Lh.Store.BackupTarget(backup);
         if (!_running.TryGetValue(key.Name, out var handle))
         {
-            if (!SnapshotReady(snapshotName))
+            if (Get(LonghornKube.Volumes, volumeName) is not { } volume)
             {
-                WriteStatus(LonghornKube.Backups, backup, Merge(backup, new JsonObject { ["state"] = BackupStates.Pending, ["snapshotName"] = snapshotName }));
+                Fail(backup, $"Cannot find the corresponding volume: {Admission.LonghornWebhooks.NotFound(LonghornKube.Volumes, volumeName)}");
+                return;
+            }
+            // handleAttachmentTicketCreation, then checkMonitor: the engine must run, the snapshot be ready and (v1.8+)
+            // no backup of the volume be Deleting.
+            Lh.Attachments.Request(volumeName, Ticket(key.Name), Clock);
+            var engine = LonghornKube.EngineName(volumeName);
+            string? waiting = null;
+            if (volume.Str("status", "state") != VolumeStates.Attached) waiting = $"Waiting for the engine {engine} to be ready";
+            else if (!SnapshotReady(snapshotName)) waiting = $"Waiting for the snapshot {snapshotName} to be ready";
+            else if (Lh.Version.DeletesBackupsAsynchronously
+                     && Lh.Store.BackupsOf(targetName, volumeName).FirstOrDefault(b => b.Str("status", "state") == BackupStates.Deleting) is { } deleting)
+                waiting = $"Wait for backup {deleting.Str("metadata", "name")} to be deleted";
+            if (waiting is not null)
+            {
+                var messages = backup.Obj("status", "messages")?.CloneObject() ?? new JsonObject();
+                messages["info"] = waiting;
+                WriteStatus(LonghornKube.Backups, backup, Merge(backup, new JsonObject { ["state"] = BackupStates.Pending, ["messages"] = messages, ["ownerID"] = Lh.NodeName }));
                 EnqueueAfter(key, Retry);
                 return;
             }
             EnsureBackupVolume(targetName, volumeName);
             try
             {
-                if (Get(LonghornKube.Volumes, volumeName) is { } volume) Lh.SyncVolumeSpec(volume, Lh.Plane.GetVolume(volumeName));
+                Lh.SyncVolumeSpec(volume, Lh.Plane.GetVolume(volumeName));
                 handle = await Lh.Plane.StartBackupAsync(new BackupRequest
                 {
                     BackupName = key.Name,
@@ -80,12 +105,8 @@ internal sealed class BackupController(LonghornContext lh) : LonghornController(
             }
             catch (WildBackupException e)
             {
-                var error = e is NotFoundException ? $"cannot find the corresponding volume: {e.Message}" : e.Detail is null ? e.Message : $"{e.Message}: {e.Detail}";
-                WriteStatus(LonghornKube.Backups, backup, Merge(backup, new JsonObject
-                {
-                    ["state"] = BackupStates.Error, ["error"] = error, ["lastSyncedAt"] = Now, ["ownerID"] = Lh.NodeName,
-                }));
-                Rt.Events.Record(backup, "Warning", "Error", $"Failed to start backup {key.Name}: {error}", LonghornKube.Manager);
+                Fail(backup, e is NotFoundException ? $"cannot find the corresponding volume: {e.Message}" : e.Detail is null ? e.Message : $"{e.Message}: {e.Detail}");
+                Lh.Attachments.Release(volumeName, Ticket(key.Name));
                 return;
             }
             _running[key.Name] = handle;
@@ -102,20 +123,42 @@ internal sealed class BackupController(LonghornContext lh) : LonghornController(
         WriteStatus(LonghornKube.Backups, backup, next);
         if (!status.IsFinal) return;
         _running.TryRemove(key.Name, out _);
+        Lh.Attachments.Release(volumeName, Ticket(key.Name));
         if (status.State == BackupStates.Completed) RequestBackupVolumeSync(targetName, volumeName);
         else Rt.Events.Record(backup, "Warning", status.State, $"Backup {key.Name} failed: {status.Error}", LonghornKube.Manager);
     }
 
-    /// <summary>A backup that exists in the store: its status comes from its cfg when never synced or when a sync is requested.</summary>
-    private async Task SyncFromStoreAsync(JsonObject backup, CancellationToken ct)
+    private void Fail(JsonObject backup, string error)
+    {
+        WriteStatus(LonghornKube.Backups, backup, Merge(backup, new JsonObject
+        {
+            ["state"] = BackupStates.Error, ["error"] = error, ["lastSyncedAt"] = Now, ["ownerID"] = Lh.NodeName,
+        }));
+        Rt.Events.Record(backup, "Warning", "Error", $"Failed to start backup {backup.Str("metadata", "name")}: {error}", LonghornKube.Manager);
+    }
+
+    /// <summary>A backup that exists in the store: its status comes from its cfg when never synced or when a sync is
+    /// requested (strictly after the last one). A Backup just pulled from the store waits for the controller's later
+    /// reconcile; until then its status is empty.</summary>
+    private async Task SyncFromStoreAsync(ObjectRef key, JsonObject backup, CancellationToken ct)
     {
         var synced = JsonTools.ParseTimestamp(backup.Str("status", "lastSyncedAt"));
         var requested = JsonTools.ParseTimestamp(backup.Str("spec", "syncRequestedAt"));
-        if (synced is { } s && !(requested >= s)) return;
+        if (synced is not null && !(requested > synced)) return;
         if ((backup.Str("status", "state") ?? "") is BackupStates.Error or BackupStates.Unknown) return;
+        if (synced is null && JsonTools.ParseTimestamp(backup.Str("metadata", "creationTimestamp")) is { } created
+            && Rt.Now - created < Lh.Options.PulledBackupStatusDelay)
+        {
+            EnqueueAfter(key, Lh.Options.PulledBackupStatusDelay - (Rt.Now - created));
+            return;
+        }
         var volumeName = backup.Str("metadata", "labels", LonghornKube.LabelBackupVolume) ?? "";
-        var targetName = backup.Str("metadata", "labels", LonghornKube.LabelBackupTarget) ?? "";
-        if (!Lh.Store.IsTargetAvailable(targetName)) return;
+        var targetName = Lh.Store.BackupTarget(backup);
+        if (!Lh.Store.IsTargetAvailable(targetName))
+        {
+            EnqueueAfter(key, TimeSpan.FromSeconds(2));
+            return;
+        }
         BackupStatus? found;
         try
         {
@@ -137,10 +180,12 @@ internal sealed class BackupController(LonghornContext lh) : LonghornController(
         if (backup.Arr("metadata", "finalizers")?.Any(f => f?.GetValue<string>() == LonghornKube.Finalizer) != true) return;
         var name = key.Name;
         var volumeName = backup.Str("metadata", "labels", LonghornKube.LabelBackupVolume) ?? "";
-        var targetName = backup.Str("metadata", "labels", LonghornKube.LabelBackupTarget) ?? "";
+        var targetName = Lh.Store.BackupTarget(backup);
         var state = backup.Str("status", "state") ?? "";
+        // checkIfRemoteDataCleanupIsNeeded: no delete-custom-resource-only label, the target available, its BackupVolume there.
         var cleanUp = backup.Str("metadata", "labels", LonghornKube.LabelDeleteCustomResourceOnly) is null
-                      && volumeName.Length > 0 && Lh.Store.IsTargetAvailable(targetName);
+                      && volumeName.Length > 0 && Lh.Store.IsTargetAvailable(targetName)
+                      && Lh.Store.BackupVolume(targetName, volumeName) is { } bv && !IsDeleting(bv);
         if (cleanUp)
         {
             if (BeingRestored(name))
@@ -148,7 +193,10 @@ internal sealed class BackupController(LonghornContext lh) : LonghornController(
                 EnqueueAfter(key, TimeSpan.FromSeconds(1));
                 return;
             }
-            if (!await DeletedFromStoreAsync(key, backup, volumeName, targetName, ct).ConfigureAwait(false)) return;
+            var deleted = Lh.Version.DeletesBackupsAsynchronously
+                ? await DeletedFromStoreAsync(key, backup, volumeName, targetName, ct).ConfigureAwait(false)
+                : await DeletedFromStoreNowAsync(key, volumeName, targetName, ct).ConfigureAwait(false);
+            if (!deleted) return;
         }
         else if (_running.TryGetValue(name, out var handle))
         {
@@ -160,7 +208,38 @@ internal sealed class BackupController(LonghornContext lh) : LonghornController(
             Rt.Events.Record(backup, "Warning", state, $"Failed backup {name} has been deleted: {backup.Str("status", "error")}", LonghornKube.Manager);
         _running.TryRemove(name, out _);
         _deletionBackoff.TryRemove(name, out _);
+        Lh.Attachments.Release(volumeName, Ticket(name));
         RemoveLonghornFinalizer(LonghornKube.Backups, name);
+    }
+
+    /// <summary>v1.7: the store deletion runs inside the reconcile; a failure keeps the finalizer (the Backup stays,
+    /// marked for deletion, its state unchanged) and the reconcile is retried with a growing pause.</summary>
+    private async Task<bool> DeletedFromStoreNowAsync(ObjectRef key, string volumeName, string targetName, CancellationToken ct)
+    {
+        var name = key.Name;
+        if (_deletionBackoff.TryGetValue(name, out var backoff) && backoff.RetryAt > Rt.Now)
+        {
+            EnqueueAfter(key, backoff.RetryAt - Rt.Now);
+            return false;
+        }
+        try
+        {
+            await Lh.Plane.DeleteBackupAsync(name, volumeName, targetName, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (NotFoundException e) when (e.ErrorId != "LonghornBackupTargetNotFound")
+        {
+            return true;
+        }
+        catch (Exception e) when (e is WildBackupException or IOException)
+        {
+            var failures = (_deletionBackoff.TryGetValue(name, out var b) ? b.Failures : 0) + 1;
+            var pause = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, failures - 1)));
+            _deletionBackoff[name] = (failures, Rt.Now + pause);
+            Log.LogWarning("failed to delete remote backup {Backup}: {Error}", name, e.Message);
+            EnqueueAfter(key, pause);
+            return false;
+        }
     }
 
     /// <summary>
@@ -235,7 +314,7 @@ internal sealed class BackupController(LonghornContext lh) : LonghornController(
         if (Lh.Store.BackupVolume(targetName, volumeName) is not null || Get(LonghornKube.BackupTargets, targetName) is not { } target) return;
         try
         {
-            Create(LonghornKube.BackupVolumes, BackupTargetController.BackupVolumeObject(target, volumeName));
+            Create(LonghornKube.BackupVolumes, BackupTargetController.BackupVolumeObject(target, volumeName, Lh.Version));
         }
         catch (KubeApiException e) when (e.Code == 409)
         {

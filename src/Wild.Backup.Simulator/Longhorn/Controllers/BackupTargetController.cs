@@ -13,11 +13,15 @@ using Wild.Backup.Simulator.Storage;
 namespace Wild.Backup.Simulator.Longhorn.Controllers;
 
 /// <summary>
-/// longhorn-manager's BackupTarget controller: maps each target's URL to its directory and hands it to the data plane,
-/// checks it at start, on every change, on <c>spec.syncRequestedAt</c>, every <c>spec.pollInterval</c> and whenever a
-/// fault knob changes; reports <c>status.available</c>, the <c>Unavailable</c> condition and <c>lastSyncedAt</c>;
-/// and, while available, creates a BackupVolume for every volume in the store and asks each to sync.
-/// Fault annotations on a BackupTarget (<see cref="FaultAnnotations"/>) turn its knobs.
+/// longhorn-manager's BackupTarget controller (controller/backup_target_controller.go): maps each target's URL to its
+/// directory and hands it to the data plane. Its poll timer sets <c>spec.syncRequestedAt</c> to Longhorn's clock every
+/// <c>spec.pollInterval</c> (0: no polling); a check runs only when <c>spec.syncRequestedAt</c> is strictly after
+/// <c>status.lastSyncedAt</c> (both whole seconds, Longhorn's clock — a request in the same second as the last sync, or
+/// stamped by a client whose clock is behind, is ignored), or at first. It reports <c>status.available</c>, the
+/// <c>Unavailable</c> condition and, only after a good check, <c>lastSyncedAt</c>; while available it creates a BackupVolume
+/// for every volume in the store, deletes (object only) the BackupVolumes whose volume the store no longer has, and asks
+/// each to sync. Simulator additions: a changed URL or a changed fault knob re-checks at once. Fault annotations on a
+/// BackupTarget (<see cref="FaultAnnotations"/>) turn its knobs.
 /// </summary>
 internal sealed class BackupTargetController : LonghornController
 {
@@ -34,7 +38,7 @@ internal sealed class BackupTargetController : LonghornController
 
     private sealed class SyncState
     {
-        public DateTimeOffset? LastProbe;
+        public DateTimeOffset? LastPoll;
         public string? Url;
         public volatile bool Forced;
         public string? Unavailable;
@@ -60,14 +64,15 @@ internal sealed class BackupTargetController : LonghornController
 
         var url = target.Str("spec", "backupTargetURL") ?? "";
         var interval = GoDuration.TryParse(target.Str("spec", "pollInterval"), out var i) ? i : TimeSpan.FromMinutes(5);
-        var now = Rt.Now;
-        if (!SyncDue(target, state, url, interval, now))
-        {
-            if (interval > TimeSpan.Zero) EnqueueAfter(key, state.LastProbe!.Value + interval - now);
-            return;
-        }
+        var now = Clock;
+        PollTimer(key, target, state, interval, now);
+
+        // The controller should run synchronization only when asked after the last one (reconcile: "Check the
+        // controller should run synchronization").
+        var synced = JsonTools.ParseTimestamp(target.Str("status", "lastSyncedAt"));
+        var requested = JsonTools.ParseTimestamp(target.Str("spec", "syncRequestedAt"));
+        if (synced is not null && !(requested > synced) && !state.Forced && state.Url == url) return;
         state.Forced = false;
-        state.LastProbe = now;
         state.Url = url;
 
         var status = target.Obj("status")?.CloneObject() ?? new JsonObject();
@@ -77,7 +82,6 @@ internal sealed class BackupTargetController : LonghornController
         {
             Lh.Plane.RemoveBackupTarget(name);
             unavailable = "backup target URL is empty";
-            status["lastSyncedAt"] = null;
         }
         else if (Lh.Locator.Resolve(url, out var why) is not { } directory)
         {
@@ -97,28 +101,45 @@ internal sealed class BackupTargetController : LonghornController
             : SetCondition(status["conditions"], "Unavailable", "True", "Unavailable", unavailable);
         if (unavailable is null)
         {
+            // syncTime is taken when the reconcile starts, and set only when the store answered.
             status["lastSyncedAt"] = JsonTools.Timestamp(now);
-            await SyncBackupVolumesAsync(target, ct).ConfigureAwait(false);
+            await SyncBackupVolumesAsync(target, now, ct).ConfigureAwait(false);
         }
         else if (LonghornStore.IsAvailable(target))
         {
             Log.LogWarning("backup target {Target} became unavailable: {Why}", name, unavailable);
         }
         WriteStatus(LonghornKube.BackupTargets, target, status);
-        if (interval > TimeSpan.Zero) EnqueueAfter(key, interval);
     }
 
-    private static bool SyncDue(JsonObject target, SyncState state, string url, TimeSpan interval, DateTimeOffset now)
+    /// <summary>The poll timer (backup_target_controller.go: BackupStoreTimer.Start): every interval it stamps
+    /// <c>spec.syncRequestedAt</c> with Longhorn's clock, which asks for a sync like any other request.</summary>
+    private void PollTimer(ObjectRef key, JsonObject target, SyncState state, TimeSpan interval, DateTimeOffset now)
     {
-        if (state.LastProbe is not { } last || state.Forced || state.Url != url) return true;
-        if (interval > TimeSpan.Zero && now - last >= interval) return true;
-        // Timestamps are whole seconds: a request in the second of the last probe asks for another one.
-        var requested = JsonTools.ParseTimestamp(target.Str("spec", "syncRequestedAt"));
-        return requested is { } r && r >= last.AddTicks(-(last.Ticks % TimeSpan.TicksPerSecond));
+        if (interval <= TimeSpan.Zero)
+        {
+            state.LastPoll = null;
+            return;
+        }
+        state.LastPoll ??= now;
+        if (now - state.LastPoll.Value >= interval)
+        {
+            state.LastPoll = now;
+            try
+            {
+                MergePatch(LonghornKube.BackupTargets, target.Str("metadata", "name")!, new JsonObject { ["spec"] = new JsonObject { ["syncRequestedAt"] = JsonTools.Timestamp(now) } });
+            }
+            catch (KubeApiException e) when (e.Code is 404 or 409)
+            {
+            }
+        }
+        EnqueueAfter(key, state.LastPoll.Value + interval - now);
     }
 
-    /// <summary>Creates a BackupVolume for every backup volume in the store and asks every one of them to sync.</summary>
-    private async Task SyncBackupVolumesAsync(JsonObject target, CancellationToken ct)
+    /// <summary>syncBackupVolume: creates a BackupVolume for every backup volume in the store, deletes (with
+    /// <c>longhorn.io/delete-custom-resource-only</c>: object only) those the store does not have, and stamps every one's
+    /// <c>spec.syncRequestedAt</c> with the sync time. A failed listing changes nothing.</summary>
+    private async Task SyncBackupVolumesAsync(JsonObject target, DateTimeOffset syncTime, CancellationToken ct)
     {
         var targetName = target.Str("metadata", "name")!;
         IReadOnlyList<Api.BackupVolumeInfo> inStore;
@@ -128,7 +149,7 @@ internal sealed class BackupTargetController : LonghornController
         }
         catch (NotFoundException)
         {
-            return; // a fresh target: no backupstore/ yet, so no backup volumes
+            inStore = []; // a fresh target: no backupstore/ yet, so no backup volumes
         }
         catch (WildBackupException e)
         {
@@ -136,31 +157,37 @@ internal sealed class BackupTargetController : LonghornController
             Log.LogWarning("listing backup volumes in {Target} failed: {Error}", targetName, e.Message);
             return;
         }
-        var existing = Lh.Store.ListByLabels(LonghornKube.BackupVolumes, (LonghornKube.LabelBackupTarget, targetName))
-            .Select(bv => bv.Str("spec", "volumeName")).ToHashSet(StringComparer.Ordinal);
-        foreach (var volume in inStore.Select(v => v.Spec.VolumeName).Where(v => !existing.Contains(v)))
+        var stored = inStore.Select(v => v.Spec.VolumeName).ToHashSet(StringComparer.Ordinal);
+        var existing = Lh.Store.BackupVolumesOf(targetName);
+        var existingVolumes = existing.Select(Lh.Store.BackupVolumeVolume).ToHashSet(StringComparer.Ordinal);
+        foreach (var volume in stored.Where(v => !existingVolumes.Contains(v)))
         {
             try
             {
-                Create(LonghornKube.BackupVolumes, BackupVolumeObject(target, volume));
+                Create(LonghornKube.BackupVolumes, BackupVolumeObject(target, volume, Lh.Version));
             }
             catch (KubeApiException e) when (e.Code == 409)
             {
             }
         }
-        foreach (var volume in inStore.Select(v => v.Spec.VolumeName)) RequestBackupVolumeSync(targetName, volume);
+        foreach (var bv in existing.Where(bv => !stored.Contains(Lh.Store.BackupVolumeVolume(bv)) && !IsDeleting(bv)))
+            DeleteObjectOnly(LonghornKube.BackupVolumes, bv.Str("metadata", "name")!);
+        foreach (var volume in stored) RequestBackupVolumeSync(targetName, volume, syncTime);
     }
 
-    /// <summary>A BackupVolume for <paramref name="volumeName"/> on <paramref name="target"/>, named and labelled as longhorn-manager does.</summary>
-    public static JsonObject BackupVolumeObject(JsonObject target, string volumeName)
+    /// <summary>A BackupVolume for <paramref name="volumeName"/> on <paramref name="target"/>, named and labelled as longhorn-manager
+    /// does (pullBackupVolumeFromBackupTarget); v1.7: named after the volume, no labels, no spec.</summary>
+    public static JsonObject BackupVolumeObject(JsonObject target, string volumeName, LonghornVersion version)
     {
         var targetName = target.Str("metadata", "name")!;
+        if (!version.HasBackupTargetName)
+            return new JsonObject { ["kind"] = "BackupVolume", ["metadata"] = new JsonObject { ["name"] = volumeName }, ["spec"] = new JsonObject() };
         return new JsonObject
         {
             ["kind"] = "BackupVolume",
             ["metadata"] = new JsonObject
             {
-                ["name"] = LonghornKube.BackupVolumeName(volumeName, targetName),
+                ["name"] = LonghornKube.BackupVolumeName(volumeName, targetName, version),
                 ["labels"] = new JsonObject { [LonghornKube.LabelBackupTarget] = targetName, [LonghornKube.LabelBackupVolume] = volumeName },
                 ["ownerReferences"] = new JsonArray(new JsonObject
                 {

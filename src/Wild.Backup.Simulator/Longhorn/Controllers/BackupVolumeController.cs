@@ -5,16 +5,21 @@ using Wild.Backup.Core.Errors;
 using Wild.Backup.Simulator.Api;
 using Wild.Backup.Simulator.Controllers;
 using Wild.Backup.Simulator.Json;
+using Wild.Backup.Simulator.Longhorn.Api;
 using Wild.Backup.Simulator.Longhorn.Kube;
 using Wild.Backup.Simulator.Storage;
 
 namespace Wild.Backup.Simulator.Longhorn.Controllers;
 
 /// <summary>
-/// longhorn-manager's BackupVolume controller: when asked (<c>spec.syncRequestedAt</c>, or never synced) and the target is
-/// available, it creates a Backup for every completed backup in the store that the cluster lacks (so a new cluster pointed
-/// at an old target sees its backups) and copies volume.cfg into <c>status</c> (<c>lastBackupName</c>, <c>lastBackupAt</c>,
-/// <c>size</c>, <c>labels</c>, …). It never deletes anything because a listing came back short.
+/// longhorn-manager's BackupVolume controller (controller/backup_volume_controller.go). When asked
+/// (<c>spec.syncRequestedAt</c> strictly after <c>status.lastSyncedAt</c>, or never synced) and the target is available,
+/// it lists the backups in the store, creates a Backup (labels and the access-mode spec label only: its status is filled
+/// by the Backup controller's later reconcile) for every one the cluster lacks, deletes — object only, with
+/// <c>longhorn.io/delete-custom-resource-only</c> — the Backups the store no longer lists (except this cluster's own
+/// backups not yet Completed), and copies volume.cfg into <c>status</c>. A failed listing changes nothing. Deleting a
+/// BackupVolume while its target is available (and without that label) deletes the backup volume's data — all its
+/// backups — from the store before the finalizer goes.
 /// </summary>
 internal sealed class BackupVolumeController(LonghornContext lh) : LonghornController(lh, "longhorn-backup-volume")
 {
@@ -25,13 +30,19 @@ internal sealed class BackupVolumeController(LonghornContext lh) : LonghornContr
     protected override async Task ReconcileAsync(ObjectRef key, CancellationToken ct)
     {
         var bv = Get(LonghornKube.BackupVolumes, key.Name);
-        if (bv is null || IsDeleting(bv)) return;
-        var targetName = bv.Str("spec", "backupTargetName") ?? "";
-        var volumeName = bv.Str("spec", "volumeName") ?? "";
+        if (bv is null) return;
+        var targetName = Lh.Store.BackupVolumeTarget(bv);
+        var volumeName = Lh.Store.BackupVolumeVolume(bv);
+        if (IsDeleting(bv))
+        {
+            await DeleteAsync(key, bv, targetName, volumeName, ct).ConfigureAwait(false);
+            return;
+        }
         if (!Lh.Store.IsTargetAvailable(targetName)) return;
         var synced = JsonTools.ParseTimestamp(bv.Str("status", "lastSyncedAt"));
         var requested = JsonTools.ParseTimestamp(bv.Str("spec", "syncRequestedAt"));
-        if (synced is { } s && !(requested >= s)) return;
+        if (synced is not null && !(requested > synced)) return;
+        var syncTime = Clock;
 
         IReadOnlyList<Longhorn.Api.BackupStatus> backups;
         Longhorn.Api.BackupVolumeInfo info;
@@ -49,11 +60,16 @@ internal sealed class BackupVolumeController(LonghornContext lh) : LonghornContr
             Log.LogWarning("syncing backup volume {Volume} from {Target} failed: {Error}", volumeName, targetName, e.Message);
             return;
         }
-        foreach (var backup in backups.Where(b => Get(LonghornKube.Backups, b.BackupName()) is null))
+        var inStore = backups.Select(b => b.BackupName()).ToHashSet(StringComparer.Ordinal);
+        // Skip the Backups this cluster is still making (or that failed): the store is not their truth yet.
+        var inCluster = Lh.Store.BackupsOf(targetName, volumeName)
+            .Where(b => (b.Str("spec", "snapshotName") ?? "").Length == 0 || b.Str("status", "state") == BackupStates.Completed)
+            .Select(b => b.Str("metadata", "name")!).ToHashSet(StringComparer.Ordinal);
+        foreach (var backup in backups.Where(b => !inCluster.Contains(b.BackupName()) && Get(LonghornKube.Backups, b.BackupName()) is null))
         {
             try
             {
-                Create(LonghornKube.Backups, PulledBackup(backup, targetName, volumeName));
+                Create(LonghornKube.Backups, PulledBackup(backup, bv, targetName, volumeName));
             }
             catch (KubeApiException e) when (e.Code == 409)
             {
@@ -63,26 +79,74 @@ internal sealed class BackupVolumeController(LonghornContext lh) : LonghornContr
                 Log.LogWarning("creating Backup {Backup} found in {Target} failed: {Error}", backup.BackupName(), targetName, e.Message);
             }
         }
+        foreach (var gone in inCluster.Where(b => !inStore.Contains(b))) DeleteObjectOnly(LonghornKube.Backups, gone);
+
+        if (bv.Str("status", "lastBackupName") != info.Status.LastBackupName && info.Status.LastBackupName is { Length: > 0 } last
+            && Get(LonghornKube.Backups, last) is { } lastBackup && !IsDeleting(lastBackup))
+        {
+            try
+            {
+                MergePatch(LonghornKube.Backups, last, new JsonObject { ["spec"] = new JsonObject { ["syncRequestedAt"] = JsonTools.Timestamp(syncTime) } });
+            }
+            catch (KubeApiException e) when (e.Code is 404 or 409)
+            {
+            }
+        }
         var status = JsonSerializer.SerializeToNode(info.Status, JsonTools.Options)!.AsObject();
         status["ownerID"] = Lh.NodeName;
-        status["lastSyncedAt"] = Now;
+        status["lastSyncedAt"] = JsonTools.Timestamp(syncTime);
         WriteStatus(LonghornKube.BackupVolumes, bv, status);
     }
 
-    /// <summary>A Backup for a backup found in the store, as the BackupVolume controller creates it (no snapshot name: the store is its truth).</summary>
-    private static JsonObject PulledBackup(Longhorn.Api.BackupStatus backup, string targetName, string volumeName)
+    private async Task DeleteAsync(ObjectRef key, JsonObject bv, string targetName, string volumeName, CancellationToken ct)
+    {
+        if (bv.Arr("metadata", "finalizers")?.Any(f => f?.GetValue<string>() == LonghornKube.Finalizer) != true) return;
+        var cleanUp = bv.Str("metadata", "labels", LonghornKube.LabelDeleteCustomResourceOnly) is null && Lh.Store.IsTargetAvailable(targetName);
+        if (cleanUp)
+        {
+            try
+            {
+                await Lh.Plane.DeleteBackupVolumeAsync(targetName, volumeName, ct).ConfigureAwait(false);
+            }
+            catch (NotFoundException)
+            {
+            }
+            catch (WildBackupException e)
+            {
+                Log.LogWarning("deleting backup volume {Volume} from {Target} failed: {Error}", volumeName, targetName, e.Message);
+                EnqueueAfter(key, TimeSpan.FromSeconds(2));
+                return;
+            }
+        }
+        RemoveLonghornFinalizer(LonghornKube.BackupVolumes, key.Name);
+    }
+
+    /// <summary>A Backup for a backup found in the store, as the BackupVolume controller creates it: labels, owner and the
+    /// access-mode spec label, no snapshot name and no status (the Backup controller fills it from the store later).</summary>
+    private JsonObject PulledBackup(Longhorn.Api.BackupStatus backup, JsonObject bv, string targetName, string volumeName)
     {
         var specLabels = new JsonObject();
         if (backup.Labels?.TryGetValue(LonghornKube.LabelVolumeAccessMode, out var mode) == true) specLabels[LonghornKube.LabelVolumeAccessMode] = mode;
+        var labels = new JsonObject { [LonghornKube.LabelBackupVolume] = volumeName };
+        if (Lh.Version.HasBackupTargetName) labels[LonghornKube.LabelBackupTarget] = targetName;
+        var spec = new JsonObject { ["labels"] = specLabels };
+        if (Lh.Version.HasBackupBlockSize) spec["backupBlockSize"] = backup.BlockSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return new JsonObject
         {
             ["kind"] = "Backup",
             ["metadata"] = new JsonObject
             {
                 ["name"] = backup.BackupName(),
-                ["labels"] = new JsonObject { [LonghornKube.LabelBackupTarget] = targetName, [LonghornKube.LabelBackupVolume] = volumeName },
+                ["labels"] = labels,
+                ["ownerReferences"] = new JsonArray(new JsonObject
+                {
+                    ["apiVersion"] = LonghornKube.ApiVersion,
+                    ["kind"] = "BackupVolume",
+                    ["name"] = bv.Str("metadata", "name"),
+                    ["uid"] = bv.Str("metadata", "uid"),
+                }),
             },
-            ["spec"] = new JsonObject { ["labels"] = specLabels, ["backupBlockSize"] = backup.BlockSize.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            ["spec"] = spec,
         };
     }
 }

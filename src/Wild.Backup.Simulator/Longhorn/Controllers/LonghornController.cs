@@ -13,7 +13,10 @@ internal abstract class LonghornController(LonghornContext lh, string name) : Co
 
     protected override string FieldManager => LonghornKube.Manager;
 
-    protected string Now => JsonTools.Timestamp(Rt.Now);
+    /// <summary>Longhorn's clock (this machine's moved by <see cref="LonghornOptions.ClockSkew"/>).</summary>
+    protected DateTimeOffset Clock => Lh.Clock;
+
+    protected string Now => JsonTools.Timestamp(Lh.Clock);
 
     protected static ObjectRef Key(GroupVersionResource resource, string name) => new(resource.GroupResource, LonghornKube.Namespace, name);
 
@@ -44,17 +47,33 @@ internal abstract class LonghornController(LonghornContext lh, string name) : Co
 
     protected static bool IsDeleting(JsonObject obj) => obj.Str("metadata", "deletionTimestamp") is not null;
 
-    /// <summary>Asks the BackupVolume controller to sync (what longhorn-manager does by setting spec.syncRequestedAt).</summary>
-    protected void RequestBackupVolumeSync(string targetName, string volumeName)
+    /// <summary>Asks the BackupVolume controller to sync (what longhorn-manager does by setting spec.syncRequestedAt, to
+    /// <paramref name="at"/> or now).</summary>
+    protected void RequestBackupVolumeSync(string targetName, string volumeName, DateTimeOffset? at = null)
     {
         if (Lh.Store.BackupVolume(targetName, volumeName) is not { } bv || IsDeleting(bv)) return;
         try
         {
-            MergePatch(LonghornKube.BackupVolumes, bv.Str("metadata", "name")!, new JsonObject { ["spec"] = new JsonObject { ["syncRequestedAt"] = Now } });
+            MergePatch(LonghornKube.BackupVolumes, bv.Str("metadata", "name")!, new JsonObject { ["spec"] = new JsonObject { ["syncRequestedAt"] = JsonTools.Timestamp(at ?? Clock) } });
         }
         catch (KubeApiException e) when (e.Code is 404 or 409)
         {
             // Gone or changed meanwhile: its own controller syncs it on that change.
+        }
+    }
+
+    /// <summary>Deletes an object that is missing from the store without touching the store: the label
+    /// <c>longhorn.io/delete-custom-resource-only</c> first, then the delete (datastore.AddBackupDeleteCustomResourceOnlyLabel,
+    /// AddBackupVolumeDeleteCustomResourceOnlyLabel).</summary>
+    protected void DeleteObjectOnly(GroupVersionResource resource, string name)
+    {
+        try
+        {
+            MergePatch(resource, name, new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { [LonghornKube.LabelDeleteCustomResourceOnly] = "true" } } });
+            Api.Delete(resource, LonghornKube.Namespace, name, new DeleteOptions(), new RequestInfo());
+        }
+        catch (KubeApiException e) when (e.Code is 404 or 409)
+        {
         }
     }
 

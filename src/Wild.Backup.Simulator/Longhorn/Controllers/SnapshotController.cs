@@ -4,16 +4,21 @@ using Wild.Backup.Core.Errors;
 using Wild.Backup.Simulator.Api;
 using Wild.Backup.Simulator.Controllers;
 using Wild.Backup.Simulator.Json;
+using Wild.Backup.Simulator.Longhorn.Api;
 using Wild.Backup.Simulator.Longhorn.Kube;
 using Wild.Backup.Simulator.Storage;
 
 namespace Wild.Backup.Simulator.Longhorn.Controllers;
 
 /// <summary>
-/// longhorn-manager's Snapshot controller: <c>spec.createSnapshot: true</c> freezes the volume's data as the snapshot
-/// named like the object, then <c>status</c> (<c>readyToUse</c>, <c>creationTime</c>, <c>size</c>, <c>restoreSize</c>,
-/// <c>parent</c>, <c>children</c>, <c>labels</c>) follows the data plane. Deleting the object deletes the snapshot
-/// (refused while a backup of the volume runs: retried) before the finalizer goes.
+/// longhorn-manager's Snapshot controller (controller/snapshot_controller.go): <c>spec.createSnapshot: true</c> asks for
+/// the volume to be attached (an attachment ticket) and, while its engine does not run, sets the transient
+/// <c>status.error</c> "failed to take snapshot because the volume engine &lt;volume&gt;-e-0 is not running. Waiting for the
+/// volume to be attached"; once attached it freezes the volume's data as the snapshot named like the object, clears the
+/// error, and gives the ticket back. <c>status</c> (<c>readyToUse</c>, <c>creationTime</c>, <c>size</c>,
+/// <c>restoreSize</c>, <c>parent</c>, <c>children</c>, <c>labels</c>) follows the data plane. Deleting the object attaches
+/// the volume too and deletes the snapshot (refused while a backup of the volume runs: retried) before the finalizer
+/// goes; a volume being deleted is not attached for it.
 /// </summary>
 internal sealed class SnapshotController(LonghornContext lh) : LonghornController(lh, "longhorn-snapshot")
 {
@@ -37,10 +42,20 @@ internal sealed class SnapshotController(LonghornContext lh) : LonghornControlle
         if (snapshot is null) return;
         var volumeName = snapshot.Str("spec", "volume") ?? "";
         var known = Find(key.Name);
+        var ticket = "snapshot-controller-" + key.Name;
+        var volumeObject = Get(LonghornKube.Volumes, volumeName);
+        var engineRunning = volumeObject.Str("status", "state") == VolumeStates.Attached;
         if (IsDeleting(snapshot))
         {
             if (known is not null)
             {
+                if (volumeObject is not null && !IsDeleting(volumeObject) && !engineRunning)
+                {
+                    // "failed to delete snapshot because the volume engine … is not running. Will reenqueue and retry later"
+                    Lh.Attachments.Request(volumeName, ticket, Clock);
+                    EnqueueAfter(key, Retry);
+                    return;
+                }
                 try
                 {
                     await Lh.Plane.DeleteSnapshotAsync(key.Name, ct).ConfigureAwait(false);
@@ -54,6 +69,7 @@ internal sealed class SnapshotController(LonghornContext lh) : LonghornControlle
                 {
                 }
             }
+            Lh.Attachments.Release(volumeName, ticket);
             RemoveLonghornFinalizer(LonghornKube.Snapshots, key.Name);
             return;
         }
@@ -63,6 +79,14 @@ internal sealed class SnapshotController(LonghornContext lh) : LonghornControlle
             if (Get(LonghornKube.Volumes, volumeName) is { } volume && volume.Bool("status", "restoreRequired") == true)
             {
                 WriteStatus(LonghornKube.Snapshots, snapshot, Failed(snapshot, $"cannot take snapshot of volume {volumeName}: it is being restored"));
+                EnqueueAfter(key, Retry);
+                return;
+            }
+            Lh.Attachments.Request(volumeName, ticket, Clock);
+            if (!engineRunning)
+            {
+                WriteStatus(LonghornKube.Snapshots, snapshot, Failed(snapshot,
+                    $"failed to take snapshot because the volume engine {LonghornKube.EngineName(volumeName)} is not running. Waiting for the volume to be attached"));
                 EnqueueAfter(key, Retry);
                 return;
             }
@@ -88,7 +112,8 @@ internal sealed class SnapshotController(LonghornContext lh) : LonghornControlle
         var status = JsonSerializer.SerializeToNode(known.Status, JsonTools.Options)!.AsObject();
         status["ownerID"] = Lh.NodeName;
         status["requestedTime"] = snapshot.Str("status", "requestedTime") ?? status.Str("creationTime");
-        WriteStatus(LonghornKube.Snapshots, snapshot, status);
+        WriteStatus(LonghornKube.Snapshots, snapshot, status); // syncSnapshotWithSnapshotInfo: readyToUse, error cleared
+        Lh.Attachments.Release(volumeName, ticket);
     }
 
     private Api.SnapshotInfo? Find(string name)

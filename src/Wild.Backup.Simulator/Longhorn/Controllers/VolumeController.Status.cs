@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Wild.Backup.Simulator.Api;
 using System.Text.Json.Nodes;
 using Wild.Backup.Simulator.Controllers;
 using Wild.Backup.Simulator.Json;
@@ -10,7 +11,7 @@ namespace Wild.Backup.Simulator.Longhorn.Controllers;
 /// <summary>The Volume's status: state and robustness from attachment and restore, kubernetesStatus, conditions.</summary>
 internal sealed partial class VolumeController
 {
-    private JsonObject Status(JsonObject volume, VolumeInfo info, RestoreStatus? restore, VolumeUsage usage)
+    private JsonObject Status(ObjectRef key, JsonObject volume, VolumeInfo info, RestoreStatus? restore, VolumeUsage usage)
     {
         var status = JsonSerializer.SerializeToNode(info.Status, JsonTools.Options)!.AsObject();
         var old = volume.Obj("status");
@@ -25,8 +26,17 @@ internal sealed partial class VolumeController
         {
             var pod = usage.AttachingPods.FirstOrDefault();
             node = pod.Str("spec", "nodeName") ?? "";
-            status["state"] = pod is null ? VolumeStates.Detached : VolumeStates.Attached;
-            status["robustness"] = pod is null ? VolumeStates.Unknown : VolumeStates.Healthy;
+            var state = pod is null ? VolumeStates.Detached : VolumeStates.Attached;
+            // Attachment tickets (snapshot, backup): attaching for AttachDelay after the first, then attached.
+            if (pod is null && Lh.Attachments.RequestedSince(info.Name) is { } since)
+            {
+                var left = since + Lh.Options.AttachDelay - Clock;
+                state = left > TimeSpan.Zero ? VolumeStates.Attaching : VolumeStates.Attached;
+                if (left > TimeSpan.Zero) EnqueueAfter(key, left);
+                else node = Lh.NodeName;
+            }
+            status["state"] = state;
+            status["robustness"] = state == VolumeStates.Attached ? VolumeStates.Healthy : VolumeStates.Unknown;
         }
         status["currentNodeID"] = node;
         status["frontendDisabled"] = restoring;

@@ -24,8 +24,14 @@ namespace Wild.Backup.Simulator.Longhorn.Controllers;
 /// Deleting the Volume removes its data (after a running restore is cancelled) before the finalizer goes.
 /// Fault annotations on a Volume (<see cref="FaultAnnotations"/>) turn its backup knobs.
 /// </summary>
-internal sealed partial class VolumeController(LonghornContext lh) : LonghornController(lh, "longhorn-volume")
+internal sealed partial class VolumeController : LonghornController
 {
+    public VolumeController(LonghornContext lh) : base(lh, "longhorn-volume")
+    {
+        // An attachment ticket given or taken back changes whether the volume is attached.
+        lh.Attachments.Changed += volume => Enqueue(Key(LonghornKube.Volumes, volume));
+    }
+
     private static readonly TimeSpan Retry = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, LonghornOperation<RestoreStatus>> _restores = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _annotations = new(StringComparer.Ordinal);
@@ -85,7 +91,7 @@ internal sealed partial class VolumeController(LonghornContext lh) : LonghornCon
         info = Lh.SyncVolumeSpec(volume, info);
         _restores.TryGetValue(name, out var restore);
         var usage = VolumeUsage.Of(Rt, name);
-        volume = WriteStatus(LonghornKube.Volumes, volume, Status(volume, info, restore?.Status, usage));
+        volume = WriteStatus(LonghornKube.Volumes, volume, Status(key, volume, info, restore?.Status, usage));
         SyncEngine(volume, info, restore?.Status);
     }
 
@@ -172,6 +178,7 @@ internal sealed partial class VolumeController(LonghornContext lh) : LonghornCon
         }
         _restores.TryRemove(key.Name, out _);
         _annotations.TryRemove(key.Name, out _);
+        Lh.Attachments.Forget(key.Name);
         RemoveLonghornFinalizer(LonghornKube.Volumes, key.Name);
     }
 
@@ -187,6 +194,7 @@ internal sealed partial class VolumeController(LonghornContext lh) : LonghornCon
         _annotations[name] = signature;
         var knobs = Lh.Plane.Faults.ForVolume(name);
         knobs.HangBackups = fault == "hang";
+        knobs.UnknownBackups = fault == "unknown";
         knobs.BackupError = fault == "error" ? message ?? FaultAnnotations.DefaultBackupError : null;
         knobs.DeleteError = deleteError;
     }

@@ -1,10 +1,10 @@
 namespace Wild.Backup.Simulator.Longhorn.Crds;
 
-/// <summary>backups.longhorn.io, trimmed to the fields the product and the simulator use (from longhorn-manager's
-/// v1beta2 Backup type); unknown fields are preserved, not pruned.</summary>
+/// <summary>backups.longhorn.io for one Longhorn version (k8s/pkg/apis/longhorn/v1beta2/backup.go): <c>backupBlockSize</c>
+/// from v1.10, <c>status.backupTargetName</c> from v1.8. Unknown fields are pruned, as by Longhorn's CRD.</summary>
 internal static class BackupCrd
 {
-    public static string Yaml => CrdFragments.Header("Backup", "backups", "lhb",
+    public static string Yaml(LonghornVersion v) => CrdFragments.Header("Backup", "backups", "lhb",
         "{description: The snapshot name, jsonPath: .status.snapshotName, name: SnapshotName, type: string}",
         "{description: The snapshot size, jsonPath: .status.size, name: SnapshotSize, type: string}",
         "{description: The snapshot creation time, jsonPath: .status.snapshotCreatedAt, name: SnapshotCreatedAt, type: string}",
@@ -13,21 +13,15 @@ internal static class BackupCrd
         "{description: The backup last synced time, jsonPath: .status.lastSyncedAt, name: LastSyncedAt, type: string}") + $$"""
                   spec:
                     type: object
-                    x-kubernetes-preserve-unknown-fields: true
                     properties:
                       syncRequestedAt: {type: string, format: date-time, nullable: true}
                       snapshotName: {type: string}
                       labels:
                         {{CrdFragments.StringMap(16)}}
-                      backupMode:
-                        type: string
-                        enum: [full, incremental, ""]
-                      backupBlockSize:
-                        type: string
-                        enum: ["-1", "2097152", "16777216"]
+                      backupMode: {type: string, enum: [full, incremental, ""]}
+        {{CrdFragments.If(v.HasBackupBlockSize, "              backupBlockSize: {type: string, enum: [\"-1\", \"2097152\", \"16777216\"]}")}}
                   status:
                     type: object
-                    x-kubernetes-preserve-unknown-fields: true
                     properties:
                       ownerID: {type: string}
                       state: {type: string}
@@ -51,6 +45,6 @@ internal static class BackupCrd
                       compressionMethod: {type: string}
                       newlyUploadDataSize: {type: string}
                       reUploadedDataSize: {type: string}
-                      backupTargetName: {type: string}
+        {{CrdFragments.If(v.HasBackupTargetName, "              backupTargetName: {type: string}")}}
         """;
 }

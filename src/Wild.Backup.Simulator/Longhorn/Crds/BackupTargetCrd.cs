@@ -4,7 +4,7 @@ namespace Wild.Backup.Simulator.Longhorn.Crds;
 /// backup-target Setting). The product uses the one named <c>default</c>.</summary>
 internal static class BackupTargetCrd
 {
-    public static string Yaml => CrdFragments.Header("BackupTarget", "backuptargets", "lhbt",
+    public static string Yaml(LonghornVersion v) => CrdFragments.Header("BackupTarget", "backuptargets", "lhbt",
         "{description: The backup target URL, jsonPath: .spec.backupTargetURL, name: URL, type: string}",
         "{description: The backup target credential secret, jsonPath: .spec.credentialSecret, name: Credential, type: string}",
         "{description: The backup target poll interval, jsonPath: .spec.pollInterval, name: LastBackupAt, type: string}",
@@ -12,7 +12,6 @@ internal static class BackupTargetCrd
         "{description: The backup target last synced time, jsonPath: .status.lastSyncedAt, name: LastSyncedAt, type: string}") + $$"""
                   spec:
                     type: object
-                    x-kubernetes-preserve-unknown-fields: true
                     properties:
                       backupTargetURL: {type: string}
                       credentialSecret: {type: string}
@@ -20,7 +19,6 @@ internal static class BackupTargetCrd
                       syncRequestedAt: {type: string, format: date-time, nullable: true}
                   status:
                     type: object
-                    x-kubernetes-preserve-unknown-fields: true
                     properties:
                       ownerID: {type: string}
                       available: {type: boolean}

@@ -73,6 +73,9 @@ internal static class CrdFragments
 
         """;
 
+    /// <summary>A schema line present only in some versions (an empty line, which YAML ignores, otherwise).</summary>
+    public static string If(bool present, string line) => present ? line : "";
+
     private static string Indent(int n, string text)
     {
         var pad = new string(' ', n);

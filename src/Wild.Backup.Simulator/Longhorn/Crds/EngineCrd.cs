@@ -4,7 +4,7 @@ namespace Wild.Backup.Simulator.Longhorn.Crds;
 /// <c>&lt;volume&gt;-e-0</c>, for the restore progress Longhorn reports only there (<c>status.restoreStatus</c>).</summary>
 internal static class EngineCrd
 {
-    public static string Yaml => CrdFragments.Header("Engine", "engines", "lhe",
+    public static string Yaml(LonghornVersion v) => CrdFragments.Header("Engine", "engines", "lhe",
         "{description: The data engine of the engine, jsonPath: .spec.dataEngine, name: Data Engine, type: string}",
         "{description: The current state of the engine, jsonPath: .status.currentState, name: State, type: string}",
         "{description: The node that the engine is on, jsonPath: .spec.nodeID, name: Node, type: string}",
@@ -13,7 +13,6 @@ internal static class EngineCrd
         "{jsonPath: .metadata.creationTimestamp, name: Age, type: date}") + """
                   spec:
                     type: object
-                    x-kubernetes-preserve-unknown-fields: true
                     properties:
                       volumeName: {type: string}
                       volumeSize: {type: string}
@@ -27,7 +26,6 @@ internal static class EngineCrd
                       backupVolume: {type: string}
                   status:
                     type: object
-                    x-kubernetes-preserve-unknown-fields: true
                     properties:
                       ownerID: {type: string}
                       currentState: {type: string}

@@ -8,9 +8,10 @@ public sealed record LonghornCrd(string Kind, string Plural, string Yaml)
 
 /// <summary>
 /// The Longhorn CRDs the simulated cluster registers (group longhorn.io, version v1beta2, namespaced, status
-/// subresource), trimmed to the fields the product uses and written from longhorn-manager's v1beta2 types. Schemas
-/// preserve unknown fields, so objects carrying more of Longhorn's fields are stored as sent.
-/// They are compiled into the assembly (a constant per CRD) so the API server can load them without files.
+/// subresource), for one Longhorn version, written from longhorn-manager's v1beta2 types at that release. Like
+/// Longhorn's own CRDs (k8s/crds.yaml: no x-kubernetes-preserve-unknown-fields on v1beta2) they prune unknown fields, so
+/// a field a version does not have (<c>backupTargetName</c> on 1.7, <c>backupBlockSize</c> before 1.10) or a misspelt one
+/// is silently dropped. They are compiled into the assembly so the API server can load them without files.
 /// </summary>
 public static class LonghornCrds
 {
@@ -18,17 +19,23 @@ public static class LonghornCrds
     public const string Version = "v1beta2";
     public const string Namespace = "longhorn-system";
 
-    public static IReadOnlyList<LonghornCrd> All { get; } =
+    /// <summary>The CRDs of the default version (<see cref="LonghornVersion.Default"/>).</summary>
+    public static IReadOnlyList<LonghornCrd> All { get; } = For(LonghornVersion.Default);
+
+    /// <summary>The CRDs of <paramref name="version"/>.</summary>
+    public static IReadOnlyList<LonghornCrd> For(LonghornVersion version) =>
     [
-        new("Volume", "volumes", VolumeCrd.Yaml),
-        new("Snapshot", "snapshots", SnapshotCrd.Yaml),
-        new("Backup", "backups", BackupCrd.Yaml),
-        new("BackupVolume", "backupvolumes", BackupVolumeCrd.Yaml),
-        new("BackupTarget", "backuptargets", BackupTargetCrd.Yaml),
-        new("Setting", "settings", SettingCrd.Yaml),
-        new("Engine", "engines", EngineCrd.Yaml),
+        new("Volume", "volumes", VolumeCrd.Yaml(version)),
+        new("Snapshot", "snapshots", SnapshotCrd.Yaml(version)),
+        new("Backup", "backups", BackupCrd.Yaml(version)),
+        new("BackupVolume", "backupvolumes", BackupVolumeCrd.Yaml(version)),
+        new("BackupTarget", "backuptargets", BackupTargetCrd.Yaml(version)),
+        new("Setting", "settings", SettingCrd.Yaml(version)),
+        new("Engine", "engines", EngineCrd.Yaml(version)),
     ];
 
-    /// <summary>All CRDs as one multi-document YAML stream (for <c>kubectl apply -f</c>).</summary>
-    public static string AllAsYamlStream() => string.Join("\n---\n", All.Select(c => c.Yaml.TrimEnd())) + "\n";
+    /// <summary>The CRDs of <paramref name="version"/> (default: the default version) as one multi-document YAML stream
+    /// (for <c>kubectl apply -f</c>).</summary>
+    public static string AllAsYamlStream(LonghornVersion? version = null) =>
+        string.Join("\n---\n", For(version ?? LonghornVersion.Default).Select(c => c.Yaml.TrimEnd())) + "\n";
 }

@@ -3,7 +3,7 @@ namespace Wild.Backup.Simulator.Longhorn.Crds;
 /// <summary>snapshots.longhorn.io, trimmed (longhorn-manager v1beta2 Snapshot).</summary>
 internal static class SnapshotCrd
 {
-    public static string Yaml => CrdFragments.Header("Snapshot", "snapshots", "lhsnap",
+    public static string Yaml(LonghornVersion v) => CrdFragments.Header("Snapshot", "snapshots", "lhsnap",
         "{description: The volume that this snapshot belongs to, jsonPath: .spec.volume, name: Volume, type: string}",
         "{description: Timestamp when the point-in-time snapshot was taken, jsonPath: .status.creationTime, name: CreationTime, type: string}",
         "{description: Indicates if the snapshot is ready to be used to restore/backup a volume, jsonPath: .status.readyToUse, name: ReadyToUse, type: boolean}",
@@ -12,7 +12,6 @@ internal static class SnapshotCrd
         "{jsonPath: .metadata.creationTimestamp, name: Age, type: date}") + $$"""
                   spec:
                     type: object
-                    x-kubernetes-preserve-unknown-fields: true
                     required: [volume]
                     properties:
                       volume: {type: string}
@@ -21,7 +20,6 @@ internal static class SnapshotCrd
                         {{CrdFragments.StringMap(16)}}
                   status:
                     type: object
-                    x-kubernetes-preserve-unknown-fields: true
                     properties:
                       ownerID: {type: string}
                       parent: {type: string}

@@ -35,6 +35,7 @@ internal sealed class LonghornCsiProvisioner(LonghornStore store) : IVolumeProvi
             ["dataEngine"] = p.GetValueOrDefault("dataEngine") ?? "v1",
         };
         if (p.GetValueOrDefault("dataLocality") is { Length: > 0 } locality) spec["dataLocality"] = locality;
+        if (p.GetValueOrDefault("encrypted") == "true") spec["encrypted"] = true;
         var volume = new JsonObject
         {
             ["apiVersion"] = LonghornKube.ApiVersion,

@@ -3,7 +3,7 @@ namespace Wild.Backup.Simulator.Longhorn.Faults;
 /// <summary>
 /// Fault knobs as annotations, for a cluster run by hand (<c>kubectl annotate</c>); removing an annotation clears its knob.
 /// On a BackupTarget: <see cref="Unavailable"/> ("true") and <see cref="Throughput"/> (bytes per second).
-/// On a Longhorn Volume: <see cref="BackupFault"/> ("error" or "hang"), <see cref="BackupError"/> (the error's message)
+/// On a Longhorn Volume: <see cref="BackupFault"/> ("error", "hang" or "unknown"), <see cref="BackupError"/> (the error's message)
 /// and <see cref="DeleteError"/> (deleting its backups from the store fails with this message).
 /// </summary>
 public static class FaultAnnotations

@@ -16,6 +16,7 @@ public sealed class LonghornFaults
     private volatile string? _backupError;
     private volatile string? _deleteError;
     private volatile bool _hangBackups;
+    private volatile bool _unknownBackups;
     private long _throughput;
     private volatile bool _targetUnavailable;
     private volatile IReadOnlySet<string>? _volumes;
@@ -28,6 +29,10 @@ public sealed class LonghornFaults
 
     /// <summary>Deleting a backup from the store fails with this message (the target itself stays reachable).</summary>
     public string? DeleteError { get => _deleteError; set { _deleteError = value; OnChanged(); } }
+
+    /// <summary>Backups end in state <c>Unknown</c> (the engine reported a state longhorn-manager does not know,
+    /// engineapi.ConvertEngineBackupState) — a final state, like Error.</summary>
+    public bool UnknownBackups { get => _unknownBackups; set { _unknownBackups = value; OnChanged(); } }
 
     /// <summary>Bytes per second allowed to and from each backup target (0 or less: unlimited).</summary>
     public long ThroughputLimitBytesPerSecond
@@ -59,6 +64,9 @@ public sealed class LonghornFaults
     internal bool HangsBackupsOf(string volume) =>
         (_hangBackups && AppliesTo(volume)) || (_volumeFaults.TryGetValue(volume, out var v) && v.HangBackups);
 
+    internal bool EndsBackupsUnknown(string volume) =>
+        (_unknownBackups && AppliesTo(volume)) || (_volumeFaults.TryGetValue(volume, out var v) && v.UnknownBackups);
+
     internal string? DeleteErrorFor(string volume) =>
         (AppliesTo(volume) ? _deleteError : null) ?? (_volumeFaults.TryGetValue(volume, out var v) ? v.DeleteError : null);
 
@@ -80,6 +88,7 @@ public sealed class LonghornFaults
         _backupError = null;
         _deleteError = null;
         _hangBackups = false;
+        _unknownBackups = false;
         Interlocked.Exchange(ref _throughput, 0);
         _targetUnavailable = false;
         _volumes = null;
@@ -108,6 +117,7 @@ public sealed class VolumeFaults
     private volatile string? _backupError;
     private volatile string? _deleteError;
     private volatile bool _hangBackups;
+    private volatile bool _unknownBackups;
 
     internal VolumeFaults(Action changed) => _changed = changed;
 
@@ -116,6 +126,9 @@ public sealed class VolumeFaults
     public bool HangBackups { get => _hangBackups; set { _hangBackups = value; _changed(); } }
 
     public string? DeleteError { get => _deleteError; set { _deleteError = value; _changed(); } }
+
+    /// <summary>The volume's backups end in state <c>Unknown</c>.</summary>
+    public bool UnknownBackups { get => _unknownBackups; set { _unknownBackups = value; _changed(); } }
 }
 
 /// <summary>Fault knobs of one backup target.</summary>

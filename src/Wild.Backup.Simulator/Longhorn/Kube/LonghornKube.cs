@@ -28,8 +28,6 @@ internal static class LonghornKube
     /// <summary>Put on an object whose deletion must leave the backup store alone.</summary>
     public const string LabelDeleteCustomResourceOnly = "longhorn.io/delete-custom-resource-only";
 
-    public const string DefaultEngineImage = "longhornio/longhorn-engine:v1.8.1";
-
     public static readonly GroupVersionResource Volumes = Gvr("volumes");
     public static readonly GroupVersionResource Snapshots = Gvr("snapshots");
     public static readonly GroupVersionResource Backups = Gvr("backups");
@@ -38,9 +36,11 @@ internal static class LonghornKube
     public static readonly GroupVersionResource Settings = Gvr("settings");
     public static readonly GroupVersionResource Engines = Gvr("engines");
 
-    /// <summary>longhorn-manager's BackupVolume name: the volume, '-', the first 8 hex digits of sha256("&lt;volume&gt;-&lt;target&gt;").</summary>
-    public static string BackupVolumeName(string volumeName, string targetName)
+    /// <summary>longhorn-manager's BackupVolume name: from v1.8 the volume, '-', the first 8 hex digits of
+    /// sha256("&lt;volume&gt;-&lt;target&gt;") (types.GetBackupVolumeNameFromVolumeName); v1.7: the volume's name.</summary>
+    public static string BackupVolumeName(string volumeName, string targetName, LonghornVersion version)
     {
+        if (!version.HasBackupTargetName) return volumeName;
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{volumeName}-{targetName}".Trim()))).ToLowerInvariant();
         return volumeName + "-" + hash[..8];
     }

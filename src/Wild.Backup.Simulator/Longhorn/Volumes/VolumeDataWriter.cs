@@ -9,9 +9,11 @@ public sealed record WrittenFile(string Name, long Offset, int Length, string Sh
 /// <summary>
 /// Writes into a simulated volume the way applications do: bytes at offsets, random or patterned runs, and a
 /// filesystem-like layout of many small files (a superblock, an inode table, file data in 4 KiB-aligned extents
-/// scattered over the volume with holes between them). Deterministic for a given seed.
+/// scattered over the volume with holes between them). Deterministic for a given seed. Offsets are the application's: on
+/// an encrypted volume the device it sees starts <paramref name="deviceOffset"/> bytes into the Longhorn volume (after
+/// the LUKS header).
 /// </summary>
-public sealed class VolumeDataWriter(LonghornDataPlane plane, string volumeName)
+public sealed class VolumeDataWriter(LonghornDataPlane plane, string volumeName, long deviceOffset = 0)
 {
     public const int FsBlock = 4096;
     private const int InodeSize = 256;
@@ -19,7 +21,7 @@ public sealed class VolumeDataWriter(LonghornDataPlane plane, string volumeName)
 
     public string VolumeName { get; } = volumeName;
 
-    public Task WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken ct) => plane.WriteAsync(VolumeName, offset, data, ct);
+    public Task WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken ct) => plane.WriteAsync(VolumeName, deviceOffset + offset, data, ct);
 
     /// <summary>Writes <paramref name="length"/> pseudo-random bytes from <paramref name="seed"/>; returns them.</summary>
     public async Task<byte[]> WriteRandomAsync(long offset, int length, int seed, CancellationToken ct)
@@ -77,7 +79,7 @@ public sealed class VolumeDataWriter(LonghornDataPlane plane, string volumeName)
         foreach (var f in files)
         {
             var buffer = new byte[f.Length];
-            await plane.ReadAsync(VolumeName, f.Offset, buffer, ct).ConfigureAwait(false);
+            await plane.ReadAsync(VolumeName, deviceOffset + f.Offset, buffer, ct).ConfigureAwait(false);
             if (Convert.ToHexString(SHA256.HashData(buffer)).ToLowerInvariant() != f.Sha256) damaged.Add(f.Name);
         }
         return damaged;

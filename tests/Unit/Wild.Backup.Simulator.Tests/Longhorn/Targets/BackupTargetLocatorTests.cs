@@ -1,3 +1,4 @@
+using Wild.Backup.Simulator.Longhorn;
 using Wild.Backup.Simulator.Longhorn.Kube;
 using Wild.Backup.Simulator.Longhorn.Targets;
 
@@ -77,7 +78,7 @@ public sealed class BackupTargetLocatorTests : IDisposable
     public void Backup_volume_names_are_longhorns_volume_dash_sha256_prefix()
     {
         // sha256("pvc-1-default") starts 5e6cec46 (longhorn-manager GetBackupVolumeNameFromVolumeName: 8 hex digits).
-        Assert.Equal("pvc-1-5e6cec46", LonghornKube.BackupVolumeName("pvc-1", "default"));
+        Assert.Equal("pvc-1-5e6cec46", LonghornKube.BackupVolumeName("pvc-1", "default", LonghornVersion.V1_8));
         Assert.Equal("pvc-1-e-0", LonghornKube.EngineName("pvc-1"));
     }
 }
