@@ -118,6 +118,7 @@ public sealed partial class LonghornDataPlane
             known.Operation.Cancel();
             await known.Operation.WaitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
         }
+        if (Faults.DeleteDelayFor(volumeName) is { } delay && delay > TimeSpan.Zero) await Task.Delay(delay, Options.Time, ct).ConfigureAwait(false);
         if (Faults.DeleteErrorFor(volumeName) is { } injected) throw new IOException(injected);
         var result = await target.Writer.DeleteBackupAsync(volumeName, backupName, ct).ConfigureAwait(false);
         _backups.TryRemove(backupName, out _);

@@ -64,6 +64,8 @@ public sealed class LonghornFaults
     internal bool HangsBackupsOf(string volume) =>
         (_hangBackups && AppliesTo(volume)) || (_volumeFaults.TryGetValue(volume, out var v) && v.HangBackups);
 
+    internal TimeSpan DeleteDelayFor(string volume) => _volumeFaults.TryGetValue(volume, out var v) ? v.DeleteDelay : TimeSpan.Zero;
+
     internal bool EndsBackupsUnknown(string volume) =>
         (_unknownBackups && AppliesTo(volume)) || (_volumeFaults.TryGetValue(volume, out var v) && v.UnknownBackups);
 
@@ -129,6 +131,10 @@ public sealed class VolumeFaults
 
     /// <summary>The volume's backups end in state <c>Unknown</c>.</summary>
     public bool UnknownBackups { get => _unknownBackups; set { _unknownBackups = value; _changed(); } }
+
+    /// <summary>Deleting one of the volume's backups from the store takes at least this long (a slow store: the Backup
+    /// stays Deleting meanwhile, and new backups of the volume wait in Pending).</summary>
+    public TimeSpan DeleteDelay { get; set; }
 }
 
 /// <summary>Fault knobs of one backup target.</summary>

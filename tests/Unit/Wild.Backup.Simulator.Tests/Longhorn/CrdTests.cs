@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json.Serialization;
 using k8s;
 using k8s.Models;
+using Wild.Backup.Simulator.Longhorn;
 using Wild.Backup.Simulator.Longhorn.Api;
 using Wild.Backup.Simulator.Longhorn.Crds;
 using Xunit;
@@ -10,11 +11,43 @@ namespace Wild.Backup.Simulator.Tests.Longhorn;
 
 public sealed class CrdTests
 {
-    private static V1CustomResourceDefinition Crd(string kind) =>
-        KubernetesYaml.Deserialize<V1CustomResourceDefinition>(LonghornCrds.All.Single(c => c.Kind == kind).Yaml);
+    private static V1CustomResourceDefinition Crd(string kind, LonghornVersion? version = null) =>
+        KubernetesYaml.Deserialize<V1CustomResourceDefinition>(LonghornCrds.For(version ?? LonghornVersion.Default).Single(c => c.Kind == kind).Yaml);
 
-    private static IDictionary<string, V1JSONSchemaProps> Props(string kind, string part) =>
-        Crd(kind).Spec.Versions.Single().Schema.OpenAPIV3Schema.Properties[part].Properties;
+    private static IDictionary<string, V1JSONSchemaProps> Props(string kind, string part, LonghornVersion? version = null) =>
+        Crd(kind, version).Spec.Versions.Single().Schema.OpenAPIV3Schema.Properties[part].Properties;
+
+    public static TheoryData<string> Versions => new() { "1.7", "1.8", "1.9", "1.10" };
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public void No_crd_keeps_unknown_fields_as_longhorns_v1beta2_crds_do_not(string version)
+    {
+        foreach (var crd in LonghornCrds.For(LonghornVersion.Parse(version)))
+        {
+            Assert.DoesNotContain("x-kubernetes-preserve-unknown-fields", crd.Yaml, StringComparison.Ordinal);
+            var schema = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(crd.Yaml).Spec.Versions.Single().Schema.OpenAPIV3Schema;
+            Assert.Null(schema.XKubernetesPreserveUnknownFields);
+        }
+    }
+
+    [Theory]
+    [InlineData("1.7", false, false, false)]
+    [InlineData("1.8", true, false, false)]
+    [InlineData("1.9", true, true, false)]
+    [InlineData("1.10", true, true, true)]
+    public void Each_version_has_the_fields_its_types_have(string version, bool backupTargetName, bool ublk, bool backupBlockSize)
+    {
+        var v = LonghornVersion.Parse(version);
+        Assert.Equal(backupTargetName, Props("Volume", "spec", v).ContainsKey("backupTargetName"));
+        Assert.Equal(backupTargetName, Props("Backup", "status", v).ContainsKey("backupTargetName"));
+        Assert.Equal(backupTargetName, Props("BackupVolume", "spec", v).ContainsKey("volumeName"));
+        Assert.Equal(ublk, Props("Volume", "spec", v)["frontend"].EnumProperty.Select(e => e.ToString()).Contains("ublk"));
+        Assert.Equal(backupBlockSize, Props("Volume", "spec", v).ContainsKey("backupBlockSize"));
+        Assert.Equal(backupBlockSize, Props("Backup", "spec", v).ContainsKey("backupBlockSize"));
+        Assert.Equal(["rwo", "rwx"], Props("Volume", "spec", v)["accessMode"].EnumProperty.Select(e => e.ToString()));
+        Assert.Superset(new HashSet<string> { "encrypted", "dataEngine", "dataLocality", "numberOfReplicas", "accessMode" }, Props("Volume", "spec", v).Keys.ToHashSet());
+    }
 
     public static TheoryData<string> Kinds => new() { "Volume", "Snapshot", "Backup", "BackupVolume", "BackupTarget", "Setting", "Engine" };
 
@@ -44,14 +77,16 @@ public sealed class CrdTests
     [Fact]
     public void Every_status_field_the_data_plane_reports_is_in_the_crd()
     {
-        AssertCovers(typeof(BackupStatus), Props("Backup", "status"));
-        AssertCovers(typeof(BackupVolumeStatus), Props("BackupVolume", "status"));
-        AssertCovers(typeof(BackupVolumeSpec), Props("BackupVolume", "spec"));
-        AssertCovers(typeof(BackupTargetStatus), Props("BackupTarget", "status"));
-        AssertCovers(typeof(BackupTargetSpec), Props("BackupTarget", "spec"));
-        AssertCovers(typeof(SnapshotStatus), Props("Snapshot", "status"));
-        AssertCovers(typeof(VolumeStatus), Props("Volume", "status"));
-        AssertCovers(typeof(VolumeSpec), Props("Volume", "spec"));
+        // The newest version has every field the data plane reports; older ones drop those they do not have.
+        var latest = LonghornVersion.V1_10;
+        AssertCovers(typeof(BackupStatus), Props("Backup", "status", latest));
+        AssertCovers(typeof(BackupVolumeStatus), Props("BackupVolume", "status", latest));
+        AssertCovers(typeof(BackupVolumeSpec), Props("BackupVolume", "spec", latest));
+        AssertCovers(typeof(BackupTargetStatus), Props("BackupTarget", "status", latest));
+        AssertCovers(typeof(BackupTargetSpec), Props("BackupTarget", "spec", latest));
+        AssertCovers(typeof(SnapshotStatus), Props("Snapshot", "status", latest));
+        AssertCovers(typeof(VolumeStatus), Props("Volume", "status", latest));
+        AssertCovers(typeof(VolumeSpec), Props("Volume", "spec", latest));
         AssertCovers(typeof(RestoreStatus), AsSchema(Props("Engine", "status")["restoreStatus"].AdditionalProperties).Properties);
         var conditions = AsSchema(Props("BackupTarget", "status")["conditions"].Items);
         Assert.Equal("array", Props("BackupTarget", "status")["conditions"].Type);
@@ -65,7 +100,7 @@ public sealed class CrdTests
     [Fact]
     public void The_fields_the_product_sets_are_in_the_crds()
     {
-        Assert.Superset(new HashSet<string> { "snapshotName", "labels", "backupMode", "backupBlockSize" }, Props("Backup", "spec").Keys.ToHashSet());
+        Assert.Superset(new HashSet<string> { "snapshotName", "labels", "backupMode" }, Props("Backup", "spec").Keys.ToHashSet());
         Assert.Superset(new HashSet<string> { "volume", "createSnapshot", "labels" }, Props("Snapshot", "spec").Keys.ToHashSet());
         Assert.Superset(new HashSet<string> { "fromBackup", "size", "numberOfReplicas", "frontend", "dataEngine", "Standby" }, Props("Volume", "spec").Keys.ToHashSet());
         Assert.Superset(new HashSet<string> { "backupTargetURL", "credentialSecret", "pollInterval" }, Props("BackupTarget", "spec").Keys.ToHashSet());

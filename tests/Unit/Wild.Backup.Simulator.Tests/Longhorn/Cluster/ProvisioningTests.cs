@@ -30,7 +30,7 @@ public sealed class ProvisioningTests(LonghornCluster lh) : IClassFixture<Longho
         Assert.Equal("104857600", volume.Spec.Size);
         Assert.Equal(3, volume.Spec.NumberOfReplicas);
         Assert.Equal("lz4", volume.Spec.BackupCompressionMethod);       // from the backup-compression-method setting
-        Assert.Equal("2097152", volume.Spec.BackupBlockSize);
+        Assert.Null(volume.Spec.BackupBlockSize);                         // a v1.10 field: Longhorn 1.8 has none
         Assert.Equal("default", volume.Spec.BackupTargetName);
         Assert.Equal(("rwo", "v1", "blockdev"), (volume.Spec.AccessMode, volume.Spec.DataEngine, volume.Spec.Frontend));
         Assert.Equal("default", volume.Metadata.Labels["backup-target"]);

@@ -163,7 +163,7 @@ public sealed class RestoreTests(LonghornCluster lh) : IClassFixture<LonghornClu
         var backup = await lh.BackupAsync(source, Unique("backup"), new Dictionary<string, string> { ["wildbackup.io/app"] = "immich" });
         var hash = await lh.Longhorn.ComputeSha256Async(source, default);
 
-        await using var other = await LonghornCluster.StartAsync(new LonghornOptions { TargetDirectory = lh.Longhorn.TargetDirectory, PollInterval = TimeSpan.FromSeconds(2) });
+        await using var other = await LonghornCluster.StartAsync(LonghornCluster.Options() with { TargetDirectory = lh.Longhorn.TargetDirectory });
         var bv = await Eventually.WaitAsync(async () => (await other.BackupVolumes.ListNamespacedAsync<LonghornList<LhBackupVolume>>(Ns, labelSelector: $"backup-volume={source}")).Items.SingleOrDefault(),
             b => b?.Status?.LastBackupName == backup.Metadata.Name, "backup volume discovered", Wait);
         Assert.Matches($"^{source}-[0-9a-f]{{8}}$", bv!.Metadata.Name);

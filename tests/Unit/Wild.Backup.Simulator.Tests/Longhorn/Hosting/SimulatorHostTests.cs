@@ -57,7 +57,7 @@ public sealed class SimulatorHostTests
                 await snapshots.CreateNamespacedAsync(new LhSnapshot { Metadata = new V1ObjectMeta { Name = "snap-host" }, Spec = new LhSnapshot.SpecT { Volume = volume, CreateSnapshot = true } }, Ns);
                 await Eventually.WaitAsync(() => snapshots.ReadNamespacedAsync<LhSnapshot>(Ns, "snap-host"), s => s.Status?.ReadyToUse == true, "snapshot", Wait);
                 backupName = "backup-host";
-                await backups.CreateNamespacedAsync(new LhBackup { Metadata = new V1ObjectMeta { Name = backupName }, Spec = new LhBackup.SpecT { SnapshotName = "snap-host" } }, Ns);
+                await backups.CreateNamespacedAsync(new LhBackup { Metadata = new V1ObjectMeta { Name = backupName, Labels = new Dictionary<string, string> { ["backup-volume"] = volume } }, Spec = new LhBackup.SpecT { SnapshotName = "snap-host" } }, Ns);
                 var done = await Eventually.WaitAsync(() => backups.ReadNamespacedAsync<LhBackup>(Ns, backupName), b => b.Status?.State is "Completed" or "Error", "backup", Wait);
                 Assert.Equal("Completed", done.Status!.State);
                 Assert.Equal($"nfs://127.0.0.1:/export?backup={backupName}&volume={volume}", done.Status.Url);

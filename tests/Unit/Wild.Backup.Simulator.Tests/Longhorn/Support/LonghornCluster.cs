@@ -21,11 +21,19 @@ public class LonghornCluster : IAsyncLifetime, IAsyncDisposable
     private Kubernetes? _client;
 
     public LonghornCluster()
-        : this(new LonghornOptions { PollInterval = TimeSpan.FromSeconds(2) })
+        : this(Options())
     {
     }
 
-    private LonghornCluster(LonghornOptions options) => _options = options;
+    protected LonghornCluster(LonghornOptions options) => _options = options;
+
+    /// <summary>The options of a test cluster: quick polls and attaching, Longhorn <paramref name="version"/> (default 1.8).</summary>
+    public static LonghornOptions Options(LonghornVersion? version = null) => new()
+    {
+        PollInterval = TimeSpan.FromSeconds(2),
+        AttachDelay = TimeSpan.FromMilliseconds(200),
+        Version = version ?? LonghornVersion.Default,
+    };
 
     /// <summary>A cluster of its own (e.g. a second cluster over the same backup target), for <c>await using</c>.</summary>
     public static async Task<LonghornCluster> StartAsync(LonghornOptions options)
@@ -124,13 +132,17 @@ public class LonghornCluster : IAsyncLifetime, IAsyncDisposable
         return await Eventually.WaitAsync(() => Snapshots.ReadNamespacedAsync<LhSnapshot>(Ns, name), s => s.Status?.ReadyToUse == true, $"snapshot {name} ready", Wait);
     }
 
-    /// <summary>Creates a Backup of a snapshot (labels as the product sets them).</summary>
-    public Task<LhBackup> CreateBackupAsync(string name, string snapshot, IDictionary<string, string>? labels = null, string? mode = null) =>
-        Backups.CreateNamespacedAsync(new LhBackup
+    /// <summary>Creates a Backup of a snapshot as Longhorn's own API does: labelled <c>backup-volume: &lt;the snapshot's
+    /// volume&gt;</c> (Longhorn before 1.10 refuses a Backup without it), with <paramref name="labels"/> as spec labels.</summary>
+    public async Task<LhBackup> CreateBackupAsync(string name, string snapshot, IDictionary<string, string>? labels = null, string? mode = null)
+    {
+        var volume = (await Snapshots.ReadNamespacedAsync<LhSnapshot>(Ns, snapshot)).Spec.Volume;
+        return await Backups.CreateNamespacedAsync(new LhBackup
         {
-            Metadata = new V1ObjectMeta { Name = name },
+            Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["backup-volume"] = volume } },
             Spec = new LhBackup.SpecT { SnapshotName = snapshot, Labels = labels, BackupMode = mode },
         }, Ns);
+    }
 
     public Task<LhBackup> WaitBackupAsync(string name, Func<LhBackup, bool> done, string what) =>
         Eventually.WaitAsync(() => Backups.ReadNamespacedAsync<LhBackup>(Ns, name), done, what, Wait);
