@@ -193,10 +193,7 @@ internal sealed class BackupController(LonghornContext lh) : LonghornController(
                 EnqueueAfter(key, TimeSpan.FromSeconds(1));
                 return;
             }
-            var deleted = Lh.Version.DeletesBackupsAsynchronously
-                ? await DeletedFromStoreAsync(key, backup, volumeName, targetName, ct).ConfigureAwait(false)
-                : await DeletedFromStoreNowAsync(key, volumeName, targetName, ct).ConfigureAwait(false);
-            if (!deleted) return;
+            if (!await DeletedFromStoreAsync(key, backup, volumeName, targetName, ct).ConfigureAwait(false)) return;
         }
         else if (_running.TryGetValue(name, out var handle))
         {
@@ -212,39 +209,11 @@ internal sealed class BackupController(LonghornContext lh) : LonghornController(
         RemoveLonghornFinalizer(LonghornKube.Backups, name);
     }
 
-    /// <summary>v1.7: the store deletion runs inside the reconcile; a failure keeps the finalizer (the Backup stays,
-    /// marked for deletion, its state unchanged) and the reconcile is retried with a growing pause.</summary>
-    private async Task<bool> DeletedFromStoreNowAsync(ObjectRef key, string volumeName, string targetName, CancellationToken ct)
-    {
-        var name = key.Name;
-        if (_deletionBackoff.TryGetValue(name, out var backoff) && backoff.RetryAt > Rt.Now)
-        {
-            EnqueueAfter(key, backoff.RetryAt - Rt.Now);
-            return false;
-        }
-        try
-        {
-            await Lh.Plane.DeleteBackupAsync(name, volumeName, targetName, ct).ConfigureAwait(false);
-            return true;
-        }
-        catch (NotFoundException e) when (e.ErrorId != "LonghornBackupTargetNotFound")
-        {
-            return true;
-        }
-        catch (Exception e) when (e is WildBackupException or IOException)
-        {
-            var failures = (_deletionBackoff.TryGetValue(name, out var b) ? b.Failures : 0) + 1;
-            var pause = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, failures - 1)));
-            _deletionBackoff[name] = (failures, Rt.Now + pause);
-            Log.LogWarning("failed to delete remote backup {Backup}: {Error}", name, e.Message);
-            EnqueueAfter(key, pause);
-            return false;
-        }
-    }
-
     /// <summary>
-    /// Runs the store deletion in the background (state Deleting) and reports true once it has succeeded. A failure puts
-    /// the Backup in Error with Longhorn's message and schedules another attempt with a growing pause.
+    /// Runs the store deletion in the background and reports true once it has succeeded. From v1.8 the Backup shows state
+    /// Deleting meanwhile, and a failure puts it in Error with Longhorn's message; v1.7 deletes within its reconcile, so
+    /// the object only keeps its finalizer and state until the deletion succeeds (the simulator runs it in the background
+    /// too, so one slow deletion does not hold up the other Backups). Failures are retried with a growing pause.
     /// </summary>
     private async Task<bool> DeletedFromStoreAsync(ObjectRef key, JsonObject backup, string volumeName, string targetName, CancellationToken ct)
     {
@@ -269,7 +238,8 @@ internal sealed class BackupController(LonghornContext lh) : LonghornController(
                 _deletionBackoff[name] = (failures, Rt.Now + pause);
                 var url = BackupUrl.Encode(Lh.Plane.GetBackupTargetLocation(targetName)?.Url ?? "", volumeName, name);
                 var message = e is WildBackupException w && w.Detail is not null ? $"{w.Message}: {w.Detail}" : e.Message;
-                WriteStatus(LonghornKube.Backups, backup, Merge(backup, new JsonObject
+                Log.LogWarning("failed to delete the backup {Url} in the backupstore: {Error}", url, message);
+                if (Lh.Version.DeletesBackupsAsynchronously) WriteStatus(LonghornKube.Backups, backup, Merge(backup, new JsonObject
                 {
                     ["state"] = BackupStates.Error,
                     ["messages"] = new JsonObject { ["error"] = $"Failed to delete the backup {url} in the backupstore, err {message}" },
@@ -287,7 +257,8 @@ internal sealed class BackupController(LonghornContext lh) : LonghornController(
         var task = Task.Run(() => Lh.Plane.DeleteBackupAsync(name, volumeName, targetName, ct), ct);
         _deletions[name] = task;
         _ = task.ContinueWith(_ => Enqueue(key), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        WriteStatus(LonghornKube.Backups, backup, Merge(backup, new JsonObject { ["state"] = BackupStates.Deleting, ["messages"] = new JsonObject() }));
+        if (Lh.Version.DeletesBackupsAsynchronously)
+            WriteStatus(LonghornKube.Backups, backup, Merge(backup, new JsonObject { ["state"] = BackupStates.Deleting, ["messages"] = new JsonObject() }));
         return false;
     }
 
