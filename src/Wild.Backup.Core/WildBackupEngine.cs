@@ -36,6 +36,9 @@ public sealed record EngineOptions
     public TimeSpan VolumeBackupStallTimeout { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>How often the engine polls the cluster while it waits.</summary>
     public TimeSpan ClusterPollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>How long deleting a superseded Longhorn backup (and confirming it with a sync of the backup target) may take
+    /// before it is left pending for the next run; also bounds how long a failed restore waits for its Longhorn volumes to go.</summary>
+    public TimeSpan VolumeDeletionTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }
 
 /// <summary>

@@ -72,6 +72,61 @@ public sealed class ClusterWorld : IAsyncDisposable
 
     public Task WaitReadyAsync(IReadOnlyList<AppliedObject> applied, CancellationToken ct) => Instance.WaitReadyAsync(applied, Wait, ct);
 
+    /// <summary>A new app <paramref name="to"/> made from <c>apps/{from}</c>: every file copied with the app's name replaced
+    /// (namespace, objects, claims), then <paramref name="edit"/> applied to each file's text.</summary>
+    public void CopyApp(string from, string to, Func<string, string>? edit = null)
+    {
+        var source = Path.Combine(InstancePath, "apps", from);
+        var target = Path.Combine(InstancePath, "apps", to);
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var dest = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
+            var text = System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(file), $@"\b{from}\b", to);
+            File.WriteAllText(dest, edit is null ? text : edit(text));
+        }
+    }
+
+    /// <summary>Changes one file of an app (as a user editing its manifests would).</summary>
+    public void EditApp(string app, string file, Func<string, string> edit)
+    {
+        var path = Path.Combine(InstancePath, "apps", app, file);
+        File.WriteAllText(path, edit(File.ReadAllText(path)));
+    }
+
+    /// <summary>
+    /// Longhorn's documented setup for encrypted volumes: a Secret <c>longhorn-crypto</c> in longhorn-system holding the
+    /// passphrase (<c>CRYPTO_KEY_VALUE</c>, provider <c>secret</c>) and a StorageClass <paramref name="name"/> with
+    /// <c>encrypted: "true"</c> whose provisioner, node-publish and node-stage secrets name it.
+    /// </summary>
+    public async Task CreateEncryptedStorageClassAsync(string name, CancellationToken ct)
+    {
+        await Kube.ApplyAsync(ResourceKind.Secret, new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Secret",
+            ["metadata"] = new JsonObject { ["name"] = "longhorn-crypto", ["namespace"] = "longhorn-system" },
+            ["stringData"] = new JsonObject { ["CRYPTO_KEY_VALUE"] = "a passphrase only the cluster knows", ["CRYPTO_KEY_PROVIDER"] = "secret" },
+        }, "test", force: true, ct);
+        var parameters = new JsonObject { ["numberOfReplicas"] = "3", ["staleReplicaTimeout"] = "2880", ["encrypted"] = "true" };
+        foreach (var kind in new[] { "provisioner", "node-publish", "node-stage" })
+        {
+            parameters[$"csi.storage.k8s.io/{kind}-secret-name"] = "longhorn-crypto";
+            parameters[$"csi.storage.k8s.io/{kind}-secret-namespace"] = "longhorn-system";
+        }
+        await Kube.ApplyAsync(ResourceKind.StorageClass, new JsonObject
+        {
+            ["apiVersion"] = "storage.k8s.io/v1",
+            ["kind"] = "StorageClass",
+            ["metadata"] = new JsonObject { ["name"] = name },
+            ["provisioner"] = "driver.longhorn.io",
+            ["allowVolumeExpansion"] = true,
+            ["reclaimPolicy"] = "Delete",
+            ["volumeBindingMode"] = "Immediate",
+            ["parameters"] = parameters,
+        }, "test", force: true, ct);
+    }
+
     /// <summary>The Longhorn volume behind a claim, once it is bound.</summary>
     public Task<string> VolumeOfAsync(string ns, string claim, CancellationToken ct) => Longhorn.WaitForVolumeAsync(ns, claim, Wait, ct);
 

@@ -55,4 +55,9 @@ public sealed record BackupTestResult
     public required long BytesChecked { get; init; }
     public DateTimeOffset? CreatedAt { get; init; }
     public required IReadOnlyList<BackupProblem> Problems { get; init; }
+
+    /// <summary>Longhorn backups this backup superseded whose deletion is still not confirmed (after the test retried
+    /// them): "&lt;backup&gt; of claim &lt;claim&gt;: &lt;why&gt;". They are the previous backup's data, kept in Longhorn's store until
+    /// a deletion is confirmed; not a problem of this backup.</summary>
+    public IReadOnlyList<string> PendingDeletions { get; init; } = [];
 }

@@ -31,6 +31,9 @@ public sealed record BackupRecord
     /// <summary>The app's Longhorn volumes (claims and their Longhorn Backups); empty for config-only backups and in
     /// records written before volumes were backed up.</summary>
     public IReadOnlyList<BackupVolumeRecord> Volumes { get; init; } = [];
+    /// <summary>Longhorn backups this backup superseded (the previous backup's, or earlier ones not yet gone): deleted after
+    /// this backup was published, each listed here until a later run (or <c>Test-WildBackup</c>) confirms it is gone.</summary>
+    public IReadOnlyList<PendingLonghornDeletion> PendingDeletions { get; init; } = [];
 
     [JsonIgnore]
     public long TotalBytes => Files.Sum(f => f.Size);

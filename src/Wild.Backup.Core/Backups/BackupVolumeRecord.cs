@@ -34,7 +34,45 @@ public sealed record BackupVolumeRecord
     /// <summary>Bytes uploaded by this backup (Longhorn's <c>newlyUploadDataSize</c>); the rest was already in the store.</summary>
     public long? UploadedBytes { get; init; }
     public DateTimeOffset? BackedUpAt { get; init; }
+    /// <summary>The Longhorn volume was encrypted (LUKS): its restore must be encrypted too, with the same passphrase secret
+    /// (<see cref="CsiSecretRefs"/>), or the data cannot be mounted.</summary>
+    public bool Encrypted { get; init; }
+    /// <summary>The volume's <c>spec.dataEngine</c> (<c>v1</c>, <c>v2</c>).</summary>
+    public string? DataEngine { get; init; }
+    public int? NumberOfReplicas { get; init; }
+    /// <summary>The volume's <c>spec.dataLocality</c> (<c>disabled</c>, <c>best-effort</c>, <c>strict-local</c>).</summary>
+    public string? DataLocality { get; init; }
+    /// <summary>The volume's <c>spec.backupBlockSize</c> in bytes (Longhorn 1.10 and later; null before).</summary>
+    public long? BackupBlockSize { get; init; }
+    /// <summary>The Longhorn backup target the backup went to (<c>spec.backupTargetName</c>; null on Longhorn 1.7).</summary>
+    public string? BackupTargetName { get; init; }
+    /// <summary>The claim's PersistentVolume's CSI secret references (<c>nodeStageSecretRef</c>, <c>nodePublishSecretRef</c>,
+    /// …), by field: names only, never the secrets. An encrypted volume's passphrase is in them.</summary>
+    public IReadOnlyDictionary<string, CsiSecretReference>? CsiSecretRefs { get; init; }
     /// <summary>True when this entry was carried over from the previous backup because the cluster could not be reached:
     /// the data is as of <see cref="BackedUpAt"/>, older than the backup's configuration.</summary>
     public bool CarriedOver { get; init; }
+}
+
+/// <summary>A PersistentVolume's reference to a Secret (<c>spec.csi.nodeStageSecretRef</c> and the like).</summary>
+public sealed record CsiSecretReference(string Name, string Namespace);
+
+/// <summary>
+/// A Longhorn Backup this backup superseded, to be deleted; recorded in backup.json until a later run confirms it is gone
+/// (Longhorn keeps its data in the store until then): the next backup and <c>Test-WildBackup</c> retry it.
+/// </summary>
+public sealed record PendingLonghornDeletion
+{
+    /// <summary>The Longhorn Backup object's name.</summary>
+    public required string LonghornBackup { get; init; }
+    /// <summary>The claim it was a backup of.</summary>
+    public required string Pvc { get; init; }
+    /// <summary>The Longhorn volume it was a backup of (its backup volume in the store).</summary>
+    public required string VolumeName { get; init; }
+    /// <summary>Its backup URL (names the target).</summary>
+    public string? BackupUrl { get; init; }
+    /// <summary>The Longhorn backup target (null on Longhorn 1.7: the one target).</summary>
+    public string? BackupTargetName { get; init; }
+    /// <summary>Its Snapshot, deleted with it unless a newer backup uses it.</summary>
+    public string? SnapshotName { get; init; }
 }

@@ -3,14 +3,16 @@ using Wild.Backup.Core.Errors;
 using Wild.Backup.Core.Kubernetes;
 using Wild.Backup.Core.Longhorn.Product;
 using Wild.Backup.Core.Progress;
+using Wild.Backup.Core.Restores;
 using Wild.Backup.Core.Tests.Restores;
 using Wild.Backup.Testing;
 using Xunit;
 
 namespace Wild.Backup.Core.Tests.Backups;
 
-/// <summary>The Kubernetes side of app backups on a simulated cluster with Longhorn; each test works on its own app.</summary>
-public sealed class VolumeBackupTests(BlueGreenFixture f) : IClassFixture<BlueGreenFixture>
+/// <summary>The Kubernetes side of app backups on a simulated cluster with Longhorn, on every Longhorn version (one class per
+/// version below); each test works on its own app.</summary>
+public abstract class VolumeBackupTests(BlueGreenFixture f)
 {
     private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token;
     private ClusterWorld W => f.World;
@@ -167,4 +169,185 @@ public sealed class VolumeBackupTests(BlueGreenFixture f) : IClassFixture<BlueGr
         await EventuallyAsync(async t => (await LonghornBackupsOfAsync("immich", t)).SequenceEqual(new[] { b, a2 }.Order()), "A's first backup pruned, B's kept");
         Assert.DoesNotContain(a1, await LonghornBackupsOfAsync("immich", ct));
     }
+    /// <summary>The Longhorn Backup object, or null.</summary>
+    private Task<System.Text.Json.Nodes.JsonObject?> LonghornBackupAsync(string name, CancellationToken ct) => W.GetAsync(LonghornApi.Backups, LonghornApi.Namespace, name, ct);
+
+    /// <summary>The app's backup.json as it is at the destination.</summary>
+    private BackupRecord RecordOf(string app) =>
+        BackupRecord.Parse(File.ReadAllBytes(Path.Combine(W.World.BackupDir(Path.Combine("apps", app)), BackupLayout.RecordFile)), app);
+
+    /// <summary>Whether Longhorn's store still holds a backup's cfg (its data) in the default target.</summary>
+    private bool InStore(string volume, string backup) =>
+        File.Exists(Path.Combine(W.Longhorn.TargetDirectory, Core.Longhorn.BlockStore.BlockStorePaths.BackupConfig(volume, backup)));
+
+    [Fact]
+    public async Task A_detached_volume_of_an_app_scaled_to_zero_backs_up_and_restores()
+    {
+        var ct = Timeout;
+        var engine = new WildBackupEngine(ClusterWorld.EngineOptions);
+        W.CopyApp("redis", "kv");
+        await W.DeployAsync("kv", ct);
+        var volume = await W.VolumeOfAsync("kv", "data-kv-0", ct);
+        await W.Longhorn.Writer("kv", "data-kv-0").WriteRandomAsync(0, 200_000, 11, ct);
+        var expected = await W.Longhorn.ComputeSha256Async(volume, ct);
+        W.EditApp("kv", "statefulset.yaml", t => t.Replace("replicas: 1", "replicas: 0"));
+        await W.DeployAsync("kv", ct);
+        await EventuallyAsync(async t => (await W.GetAsync(LonghornApi.Volumes, LonghornApi.Namespace, volume, t)).Str("status", "state") == "detached", "the volume detached");
+
+        var backup = await engine.BackupAppAsync(W.Selector, "kv", NullObserver.Instance, ct);
+        var record = Assert.Single(backup.Volumes);
+        var lhBackup = (await LonghornBackupAsync(record.LonghornBackup, ct))!;
+        Assert.Equal(volume, lhBackup.Str("metadata", "labels", "backup-volume")); // set by the product: Longhorn < 1.10 needs it
+        Assert.Equal(W.Version.HasBackupTargetName ? "default" : null, lhBackup.Str("metadata", "labels", "backup-target"));
+        Assert.Equal(("v1", 3, "disabled", false), (record.DataEngine, record.NumberOfReplicas, record.DataLocality, record.Encrypted));
+        Assert.Equal(W.Version.HasBackupBlockSize ? 2L << 20 : null, record.BackupBlockSize);
+        Assert.Equal(W.Version.HasBackupTargetName ? "default" : null, record.BackupTargetName);
+
+        var restored = await engine.RestoreAppAsync(W.Selector, "kv", new AppRestoreOptions { Timeout = TimeSpan.FromSeconds(60) }, NullObserver.Instance, ct);
+        Assert.Equal(expected, await W.Longhorn.ComputeSha256Async(Assert.Single(restored.Volumes).LonghornVolume, ct));
+    }
+
+    [Fact]
+    public async Task A_backup_queued_behind_a_deletion_waits_for_it_instead_of_stalling()
+    {
+        var ct = Timeout;
+        var engine = new WildBackupEngine(ClusterWorld.EngineOptions);
+        W.CopyApp("redis", "queue");
+        await W.DeployAsync("queue", ct);
+        var volume = await W.VolumeOfAsync("queue", "data-queue-0", ct);
+        await W.Longhorn.Writer("queue", "data-queue-0").WriteRandomAsync(0, 100_000, 12, ct);
+        var first = Assert.Single((await engine.BackupAppAsync(W.Selector, "queue", NullObserver.Instance, ct)).Volumes).LonghornBackup;
+
+        // An older backup of the volume is being deleted, slowly (a slow share): from Longhorn 1.8 a new backup of the
+        // volume waits in Pending ("Wait for backup … to be deleted") far longer than the stall limit.
+        W.Longhorn.Faults.ForVolume(volume).DeleteDelay = TimeSpan.FromSeconds(10);
+        try
+        {
+            await W.Kube.DeleteAsync(LonghornApi.Backups, LonghornApi.Namespace, first, ct);
+            var quick = EngineWith(o => o with { VolumeBackupStallTimeout = TimeSpan.FromSeconds(1) });
+            var second = await quick.BackupAppAsync(W.Selector, "queue", NullObserver.Instance, ct);
+            Assert.Equal("Completed", (await LonghornBackupAsync(Assert.Single(second.Volumes).LonghornBackup, ct)).Str("status", "state"));
+        }
+        finally
+        {
+            W.Longhorn.Faults.ForVolume(volume).DeleteDelay = TimeSpan.Zero;
+        }
+    }
+
+    [Fact]
+    public async Task A_backup_that_ends_unknown_fails_at_once_with_longhorns_state()
+    {
+        var ct = Timeout;
+        W.CopyApp("redis", "murky");
+        await W.DeployAsync("murky", ct);
+        var volume = await W.VolumeOfAsync("murky", "data-murky-0", ct);
+        W.Longhorn.Faults.ForVolume(volume).UnknownBackups = true;
+        try
+        {
+            var engine = EngineWith(o => o with { VolumeBackupStallTimeout = TimeSpan.FromSeconds(20) });
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var ex = await Assert.ThrowsAsync<LonghornException>(() => engine.BackupAppAsync(W.Selector, "murky", NullObserver.Instance, ct));
+            Assert.Equal("LonghornBackupFailed", ex.ErrorId);
+            Assert.Contains("Unknown", ex.Message);
+            Assert.Contains("data-murky-0", ex.Message);
+        }
+        finally
+        {
+            W.Longhorn.Faults.ForVolume(volume).UnknownBackups = false;
+        }
+    }
+
+    [Fact]
+    public async Task Pruning_waits_while_the_target_is_unavailable_and_finishes_when_it_is_back()
+    {
+        var ct = Timeout;
+        var engine = new WildBackupEngine(ClusterWorld.EngineOptions);
+        W.CopyApp("redis", "prune");
+        await W.DeployAsync("prune", ct);
+        var volume = await W.VolumeOfAsync("prune", "data-prune-0", ct);
+        await W.Longhorn.Writer("prune", "data-prune-0").WriteRandomAsync(0, 100_000, 13, ct);
+        var first = Assert.Single((await engine.BackupAppAsync(W.Selector, "prune", NullObserver.Instance, ct)).Volumes).LonghornBackup;
+
+        // The share goes away after the second backup is written, before the first is pruned.
+        var events = new TargetGoesAway(W, "apps/prune");
+        try
+        {
+            var second = await engine.BackupAppAsync(W.Selector, "prune", events, ct);
+            Assert.True(events.Fired);
+            Assert.Contains(events.Recorded.Events, e => e.Kind == OperationEventKind.Warning && e.Milestone.Contains(first, StringComparison.Ordinal));
+            var kept = await LonghornBackupAsync(first, ct);
+            Assert.NotNull(kept);
+            Assert.Null(kept.Str("metadata", "deletionTimestamp")); // nothing deleted while Longhorn could only drop the object
+            Assert.Contains(RecordOf("prune").PendingDeletions, p => p.LonghornBackup == first);
+            Assert.True(InStore(volume, first));
+        }
+        finally
+        {
+            W.Longhorn.Faults.ForTarget("default").Unavailable = false;
+        }
+        await EventuallyAsync(async t => (await W.GetAsync(LonghornApi.BackupTargets, LonghornApi.Namespace, "default", t)).Bool("status", "available") == true, "target back");
+
+        var third = await engine.BackupAppAsync(W.Selector, "prune", NullObserver.Instance, ct);
+        Assert.False(InStore(volume, first));
+        Assert.Null(await LonghornBackupAsync(first, ct));
+        Assert.DoesNotContain(RecordOf("prune").PendingDeletions, p => p.LonghornBackup == first);
+        Assert.NotNull(await LonghornBackupAsync(Assert.Single(third.Volumes).LonghornBackup, ct));
+    }
+
+    [Fact]
+    public async Task A_deletion_longhorn_fails_stays_pending_is_reported_by_test_and_retried()
+    {
+        var ct = Timeout;
+        var engine = EngineWith(o => o with { VolumeDeletionTimeout = TimeSpan.FromSeconds(5) });
+        W.CopyApp("redis", "stuck");
+        await W.DeployAsync("stuck", ct);
+        var volume = await W.VolumeOfAsync("stuck", "data-stuck-0", ct);
+        await W.Longhorn.Writer("stuck", "data-stuck-0").WriteRandomAsync(0, 100_000, 14, ct);
+        var first = Assert.Single((await engine.BackupAppAsync(W.Selector, "stuck", NullObserver.Instance, ct)).Volumes).LonghornBackup;
+
+        W.Longhorn.Faults.ForVolume(volume).DeleteError = "simulated NFS write error";
+        try
+        {
+            var events = new RecordingObserver();
+            await engine.BackupAppAsync(W.Selector, "stuck", events, ct);
+            var warning = Assert.Single(events.Events, e => e.Kind == OperationEventKind.Warning && e.Milestone.Contains(first, StringComparison.Ordinal));
+            if (W.Version.DeletesBackupsAsynchronously) Assert.Contains("simulated NFS write error", warning.Milestone); // Longhorn's status.messages
+            Assert.Contains(RecordOf("stuck").PendingDeletions, p => p.LonghornBackup == first);
+            Assert.True(InStore(volume, first));
+
+            var tested = Assert.Single(await engine.TestBackupsAsync(W.Selector, ["stuck"], false, null, NullObserver.Instance, ct));
+            Assert.True(tested.Passed);
+            Assert.Contains(tested.PendingDeletions, p => p.StartsWith(first, StringComparison.Ordinal));
+        }
+        finally
+        {
+            W.Longhorn.Faults.ForVolume(volume).DeleteError = null;
+        }
+        // Test-WildBackup retries it; once Longhorn gets it done, nothing is pending.
+        await EventuallyAsync(async t => (await engine.TestBackupsAsync(W.Selector, ["stuck"], false, null, NullObserver.Instance, t)).Single().PendingDeletions.Count == 0, "the deletion confirmed");
+        Assert.False(InStore(volume, first));
+    }
+
+    /// <summary>Makes the backup target unavailable once the backup is being verified (written, not yet published or pruned),
+    /// and waits until Longhorn reports it so.</summary>
+    private sealed class TargetGoesAway(ClusterWorld w, string target) : IOperationObserver
+    {
+        public RecordingObserver Recorded { get; } = new();
+        public bool Fired { get; private set; }
+
+        public void OnEvent(OperationEvent e)
+        {
+            Recorded.OnEvent(e);
+            if (Fired || e.Target != target || e.Kind != OperationEventKind.Progress || e.Milestone != Milestones.Backup.Verifying.Name) return;
+            Fired = true;
+            w.Longhorn.Faults.ForTarget("default").Unavailable = true;
+            Waits.UntilAsync(async t => ((await w.GetAsync(LonghornApi.BackupTargets, LonghornApi.Namespace, "default", t)).Bool("status", "available") == false, true, "unavailable"),
+                TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50), null, s => new TimeoutException(s), CancellationToken.None).GetAwaiter().GetResult();
+        }
+    }
 }
+
+public sealed class VolumeBackupTests_Longhorn_1_7(BlueGreenFixture.Longhorn_1_7 f) : VolumeBackupTests(f), IClassFixture<BlueGreenFixture.Longhorn_1_7>;
+public sealed class VolumeBackupTests_Longhorn_1_8(BlueGreenFixture.Longhorn_1_8 f) : VolumeBackupTests(f), IClassFixture<BlueGreenFixture.Longhorn_1_8>;
+public sealed class VolumeBackupTests_Longhorn_1_9(BlueGreenFixture.Longhorn_1_9 f) : VolumeBackupTests(f), IClassFixture<BlueGreenFixture.Longhorn_1_9>;
+public sealed class VolumeBackupTests_Longhorn_1_10(BlueGreenFixture.Longhorn_1_10 f) : VolumeBackupTests(f), IClassFixture<BlueGreenFixture.Longhorn_1_10>;

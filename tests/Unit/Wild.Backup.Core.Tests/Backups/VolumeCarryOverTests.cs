@@ -9,7 +9,7 @@ using Xunit;
 namespace Wild.Backup.Core.Tests.Backups;
 
 /// <summary>The disaster a backup is for: the app's namespace is deleted, and the scheduled backup runs anyway.</summary>
-public sealed class VolumeCarryOverTests(BlueGreenFixture f) : IClassFixture<BlueGreenFixture>
+public abstract class VolumeCarryOverTests(BlueGreenFixture f)
 {
     [Fact]
     public async Task A_lost_namespace_does_not_cost_the_last_volume_backup_and_the_data_comes_back()
@@ -45,3 +45,8 @@ public sealed class VolumeCarryOverTests(BlueGreenFixture f) : IClassFixture<Blu
         Assert.False(Directory.Exists(Path.Combine(w.InstancePath, "apps", "gitea-old")));
     }
 }
+
+public sealed class VolumeCarryOverTests_Longhorn_1_7(BlueGreenFixture.Longhorn_1_7 f) : VolumeCarryOverTests(f), IClassFixture<BlueGreenFixture.Longhorn_1_7>;
+public sealed class VolumeCarryOverTests_Longhorn_1_8(BlueGreenFixture.Longhorn_1_8 f) : VolumeCarryOverTests(f), IClassFixture<BlueGreenFixture.Longhorn_1_8>;
+public sealed class VolumeCarryOverTests_Longhorn_1_9(BlueGreenFixture.Longhorn_1_9 f) : VolumeCarryOverTests(f), IClassFixture<BlueGreenFixture.Longhorn_1_9>;
+public sealed class VolumeCarryOverTests_Longhorn_1_10(BlueGreenFixture.Longhorn_1_10 f) : VolumeCarryOverTests(f), IClassFixture<BlueGreenFixture.Longhorn_1_10>;

@@ -178,3 +178,42 @@ public sealed class KubernetesRestClusterTests(SimulatedClusterFixture f) : ICla
         Assert.Equal("KubeconfigInvalid", Assert.Throws<InvalidInputException>(() => KubernetesRestCluster.FromKubeconfig(garbage)).ErrorId);
     }
 }
+
+/// <summary>An admission webhook that fails (Longhorn before 1.10 panics on a Backup without its <c>backup-volume</c>
+/// label; the API server answers 500 "failed calling webhook … EOF"): the cluster answered, so this is its refusal with
+/// its message, not "cannot reach the cluster".</summary>
+public sealed class WebhookFailureTests : IAsyncLifetime
+{
+    private readonly TempDir _temp = new("wild-webhook-");
+    private SimulatedCluster _cluster = null!;
+
+    public async Task InitializeAsync() => _cluster = await SimulatedCluster.StartAsync(new SimulatedClusterOptions { Longhorn = ClusterWorld.LonghornFor(Simulator.Longhorn.LonghornVersion.V1_8) });
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null) await _cluster.DisposeAsync();
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public async Task A_failing_admission_webhook_is_the_clusters_refusal_with_its_message_not_an_unreachable_cluster()
+    {
+        var path = _temp.Combine("kubeconfig");
+        _cluster.WriteKubeconfig(path);
+        await using var kube = KubernetesRestCluster.FromKubeconfig(path);
+        var ct = new CancellationTokenSource(TimeSpan.FromMinutes(1)).Token;
+        var backup = new JsonObject
+        {
+            ["apiVersion"] = "longhorn.io/v1beta2",
+            ["kind"] = "Backup",
+            ["metadata"] = new JsonObject { ["name"] = "backup-0123456789abcdef", ["namespace"] = "longhorn-system" },
+            ["spec"] = new JsonObject { ["snapshotName"] = "snap-1" },
+        };
+        var ex = await Assert.ThrowsAnyAsync<WildBackupException>(() => kube.CreateAsync(Wild.Backup.Core.Longhorn.Product.LonghornApi.Backups, backup, ct));
+        Assert.IsNotType<UnreachableClusterException>(ex);
+        Assert.Equal(WildErrorKind.Invalid, ex.Kind);
+        Assert.Equal("ClusterWebhookFailed", ex.ErrorId);
+        Assert.Contains("failed calling webhook \"mutator.longhorn.io\"", ex.Message);
+        Assert.DoesNotContain("Cannot reach", ex.Message);
+    }
+}

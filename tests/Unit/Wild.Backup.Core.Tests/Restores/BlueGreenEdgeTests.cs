@@ -1,4 +1,6 @@
+using Wild.Backup.Core.Backups;
 using Wild.Backup.Core.Errors;
+using Wild.Backup.Core.Longhorn.Product;
 using Wild.Backup.Core.Kubernetes;
 using Wild.Backup.Core.Progress;
 using Wild.Backup.Core.Restores;
@@ -9,8 +11,8 @@ using Xunit;
 
 namespace Wild.Backup.Core.Tests.Restores;
 
-/// <summary>Failures and interruptions of the blue-green steps; each test works on its own app.</summary>
-public sealed class BlueGreenEdgeTests(BlueGreenFixture f) : IClassFixture<BlueGreenFixture>
+/// <summary>Failures and interruptions of the blue-green steps, on every Longhorn version; each test works on its own app.</summary>
+public abstract class BlueGreenEdgeTests(BlueGreenFixture f)
 {
     private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token;
     private ClusterWorld W => f.World;
@@ -112,20 +114,22 @@ public sealed class BlueGreenEdgeTests(BlueGreenFixture f) : IClassFixture<BlueG
     }
 }
 
+public sealed class BlueGreenEdgeTests_Longhorn_1_7(BlueGreenFixture.Longhorn_1_7 f) : BlueGreenEdgeTests(f), IClassFixture<BlueGreenFixture.Longhorn_1_7>;
+public sealed class BlueGreenEdgeTests_Longhorn_1_8(BlueGreenFixture.Longhorn_1_8 f) : BlueGreenEdgeTests(f), IClassFixture<BlueGreenFixture.Longhorn_1_8>;
+public sealed class BlueGreenEdgeTests_Longhorn_1_9(BlueGreenFixture.Longhorn_1_9 f) : BlueGreenEdgeTests(f), IClassFixture<BlueGreenFixture.Longhorn_1_9>;
+public sealed class BlueGreenEdgeTests_Longhorn_1_10(BlueGreenFixture.Longhorn_1_10 f) : BlueGreenEdgeTests(f), IClassFixture<BlueGreenFixture.Longhorn_1_10>;
+
 /// <summary>Migration: an app backed up on one instance and cluster, restored on another cluster over the same Longhorn
-/// backup target and the same backup storage.</summary>
-public sealed class MigrationTests : IAsyncLifetime
+/// backup target and the same backup storage — on every Longhorn version (one class per version below).</summary>
+public abstract class MigrationTests(LonghornVersion version) : IAsyncLifetime
 {
     private readonly TempDir _target = new("wild-lh-target-");
     private ClusterWorld _source = null!;
-    private ClusterWorld _destination = null!;
+    private ClusterWorld? _destination;
 
-    public async Task InitializeAsync()
-    {
-        var longhorn = new LonghornOptions { TargetDirectory = _target.Path, PollInterval = TimeSpan.FromSeconds(1) };
-        _source = await ClusterWorld.StartAsync(longhorn: longhorn, world: new SampleWorld("prod-cloud"));
-        _destination = await ClusterWorld.StartAsync(longhorn: longhorn);
-    }
+    private LonghornOptions Longhorn => ClusterWorld.LonghornFor(version) with { TargetDirectory = _target.Path };
+
+    public async Task InitializeAsync() => _source = await ClusterWorld.StartAsync(longhorn: Longhorn, world: new SampleWorld("prod-cloud"));
 
     public async Task DisposeAsync()
     {
@@ -134,24 +138,62 @@ public sealed class MigrationTests : IAsyncLifetime
         _target.Dispose();
     }
 
-    [Fact]
-    public async Task An_app_restored_from_another_instance_brings_its_data_to_the_other_cluster()
+    private async Task<(BackupInfo Backup, string Sha256)> BackUpGiteaAsync(WildBackupEngine engine, CancellationToken ct)
     {
-        var ct = new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token;
-        var engine = new WildBackupEngine(ClusterWorld.EngineOptions);
         await _source.DeployAsync("gitea", ct);
         await _source.Longhorn.Writer("gitea", "gitea-data").WriteRandomAsync(8192, 200_000, 42, ct);
         var expected = await _source.Longhorn.ComputeSha256Async(await _source.VolumeOfAsync("gitea", "gitea-data", ct), ct);
-        var backup = await engine.BackupAppAsync(_source.Selector, "gitea", NullObserver.Instance, ct);
+        return (await engine.BackupAppAsync(_source.Selector, "gitea", NullObserver.Instance, ct), expected);
+    }
 
+    private async Task<AppRestoreResult> RestoreHereAsync(WildBackupEngine engine, CancellationToken ct)
+    {
         // The destination instance reads the same backup storage.
-        var here = _destination.Selector with { Destination = _source.World.Destination };
-        var result = await engine.RestoreAppAsync(here, "gitea", new AppRestoreOptions { FromInstance = "prod-cloud", Timeout = TimeSpan.FromSeconds(60) }, NullObserver.Instance, ct);
+        var here = _destination!.Selector with { Destination = _source.World.Destination };
+        return await engine.RestoreAppAsync(here, "gitea", new AppRestoreOptions { FromInstance = "prod-cloud", Timeout = TimeSpan.FromSeconds(60) }, NullObserver.Instance, ct);
+    }
+
+    [Fact]
+    public async Task An_app_restored_into_a_fresh_cluster_right_after_its_first_sync_brings_its_data()
+    {
+        var ct = new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token;
+        var engine = new WildBackupEngine(ClusterWorld.EngineOptions);
+        var (backup, expected) = await BackUpGiteaAsync(engine, ct);
+
+        // A rebuilt cluster pointed at the same target: its first sync pulls the Backup objects in, and Longhorn fills
+        // their status only on a later reconcile (held back here for 3 s) — the restore starts at once.
+        _destination = await ClusterWorld.StartAsync(longhorn: Longhorn with { PulledBackupStatusDelay = TimeSpan.FromSeconds(3) });
+        var result = await RestoreHereAsync(engine, ct);
         Assert.Equal("prod-cloud", result.FromInstance);
         Assert.Equal("demo-cloud", result.Instance);
         var restored = Assert.Single(result.Volumes);
         Assert.Equal(Assert.Single(backup.Volumes).LonghornBackup, restored.LonghornBackup);
         Assert.Equal(expected, await _destination.Longhorn.ComputeSha256Async(restored.LonghornVolume, ct));
+        Assert.Equal((64L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            (await _destination.GetAsync(LonghornApi.Volumes, LonghornApi.Namespace, restored.LonghornVolume, ct)).Str("spec", "size"));
         Assert.True(Readiness.Check((await _destination.GetAsync(ResourceKind.Deployment, "gitea-restore", "gitea", ct))!).Ready);
     }
+
+    [Fact]
+    public async Task A_restore_finds_a_backup_the_cluster_has_not_seen_even_when_this_machines_clock_is_behind_longhorns()
+    {
+        var ct = new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token;
+        var engine = new WildBackupEngine(ClusterWorld.EngineOptions);
+        // Longhorn's clock five minutes ahead of this machine's, and no polling: only a sync request the product makes
+        // (strictly after the target's lastSyncedAt, on Longhorn's clock) brings the backup in.
+        _destination = await ClusterWorld.StartAsync(longhorn: Longhorn with { ClockSkew = TimeSpan.FromMinutes(5), PollInterval = TimeSpan.Zero });
+        await Waits.UntilAsync(async t => ((await _destination.GetAsync(LonghornApi.BackupTargets, LonghornApi.Namespace, "default", t)).Str("status", "lastSyncedAt") is not null, true, "first sync"),
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), null, s => new TimeoutException(s), ct);
+        var (backup, expected) = await BackUpGiteaAsync(engine, ct);
+
+        var result = await RestoreHereAsync(engine, ct);
+        var restored = Assert.Single(result.Volumes);
+        Assert.Equal(Assert.Single(backup.Volumes).LonghornBackup, restored.LonghornBackup);
+        Assert.Equal(expected, await _destination.Longhorn.ComputeSha256Async(restored.LonghornVolume, ct));
+    }
 }
+
+public sealed class MigrationTests_Longhorn_1_7() : MigrationTests(LonghornVersion.V1_7);
+public sealed class MigrationTests_Longhorn_1_8() : MigrationTests(LonghornVersion.V1_8);
+public sealed class MigrationTests_Longhorn_1_9() : MigrationTests(LonghornVersion.V1_9);
+public sealed class MigrationTests_Longhorn_1_10() : MigrationTests(LonghornVersion.V1_10);

@@ -12,21 +12,8 @@ using Xunit;
 
 namespace Wild.Backup.Core.Tests.Restores;
 
-/// <summary>One simulated cluster with Longhorn and the sample instance for the class; each test works on its own app.</summary>
-public sealed class BlueGreenFixture : IAsyncLifetime
-{
-    public ClusterWorld World { get; private set; } = null!;
-    public WildBackupEngine Engine { get; } = new(ClusterWorld.EngineOptions);
-
-    public async Task InitializeAsync() => World = await ClusterWorld.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (World is not null) await World.DisposeAsync();
-    }
-}
-
-public sealed class BlueGreenRestoreTests(BlueGreenFixture f) : IClassFixture<BlueGreenFixture>
+/// <summary>The blue-green restore of apps with Longhorn volumes, on every Longhorn version (one class per version below).</summary>
+public abstract class BlueGreenRestoreTests(BlueGreenFixture f)
 {
     private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token;
     private ClusterWorld W => f.World;
@@ -236,4 +223,56 @@ public sealed class BlueGreenRestoreTests(BlueGreenFixture f) : IClassFixture<Bl
         Assert.Equal("UnknownStrategy", (await Assert.ThrowsAsync<InvalidInputException>(() => Engine.RestoreAppAsync(W.Selector, "immich", Quick with { Strategy = "in-place" }, NullObserver.Instance, ct))).ErrorId);
         Assert.Equal("NoRestoreToSwitch", (await Assert.ThrowsAsync<NotFoundException>(() => Engine.SwitchRestoreAsync(W.Selector, "immich", new RestoreStepOptions(), NullObserver.Instance, ct))).ErrorId);
     }
+    [Fact]
+    public async Task An_encrypted_volume_comes_back_encrypted_with_its_passphrase_secret_and_its_data()
+    {
+        var ct = Timeout;
+        await W.CreateEncryptedStorageClassAsync("longhorn-crypto", ct);
+        W.CopyApp("redis", "vault", t => t.Replace("storageClassName: longhorn", "storageClassName: longhorn-crypto"));
+        await W.DeployAsync("vault", ct);
+        var volume = await W.VolumeOfAsync("vault", "data-vault-0", ct);
+        Assert.True((await W.GetAsync(LonghornApi.Volumes, LonghornApi.Namespace, volume, ct)).Bool("spec", "encrypted"));
+        await W.Longhorn.Writer("vault", "data-vault-0").WriteRandomAsync(4096, 300_000, 21, ct);
+        var expected = await W.Longhorn.ComputeSha256Async(volume, ct);
+
+        var backup = await Engine.BackupAppAsync(W.Selector, "vault", NullObserver.Instance, ct);
+        var record = Assert.Single(backup.Volumes);
+        Assert.True(record.Encrypted);
+        Assert.Equal(new CsiSecretReference("longhorn-crypto", "longhorn-system"), record.CsiSecretRefs!["nodeStageSecretRef"]);
+
+        var result = await Engine.RestoreAppAsync(W.Selector, "vault", Quick, NullObserver.Instance, ct);
+        var restored = Assert.Single(result.Volumes);
+        Assert.True((await W.GetAsync(LonghornApi.Volumes, LonghornApi.Namespace, restored.LonghornVolume, ct)).Bool("spec", "encrypted"));
+        var pv = (await W.GetAsync(ResourceKind.PersistentVolume, null, restored.LonghornVolume, ct))!;
+        Assert.Equal("longhorn-crypto", pv.Str("spec", "csi", "nodeStageSecretRef", "name"));
+        Assert.Equal("longhorn-system", pv.Str("spec", "csi", "nodePublishSecretRef", "namespace"));
+        Assert.True(Readiness.Check((await W.GetAsync(ResourceKind.StatefulSet, "vault-restore", "vault", ct))!).Ready); // its pod mounted the LUKS device
+        Assert.Equal(expected, await W.Longhorn.ComputeSha256Async(restored.LonghornVolume, ct));
+    }
+
+    [Fact]
+    public async Task A_claim_comes_back_with_the_size_it_had_when_the_manifest_now_asks_for_less()
+    {
+        var ct = Timeout;
+        W.CopyApp("redis", "sized");
+        await W.DeployAsync("sized", ct);
+        await WriteDataAsync("sized", "data-sized-0", seed: 22);
+        var backup = await Engine.BackupAppAsync(W.Selector, "sized", NullObserver.Instance, ct);
+        Assert.Equal(64L << 20, Assert.Single(backup.Volumes).SizeBytes);
+        W.EditApp("sized", "statefulset.yaml", t => t.Replace("storage: " + ClusterWorld.ClaimSize, "storage: 32Mi"));
+
+        var events = new RecordingObserver();
+        var result = await Engine.RestoreAppAsync(W.Selector, "sized", Quick, events, ct);
+        var claim = (await W.GetAsync(ResourceKind.PersistentVolumeClaim, "sized-restore", "data-sized-0", ct))!;
+        Assert.Equal(ClusterWorld.ClaimSize, claim.Str("spec", "resources", "requests", "storage"));
+        Assert.Equal((64L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            (await W.GetAsync(LonghornApi.Volumes, LonghornApi.Namespace, Assert.Single(result.Volumes).LonghornVolume, ct)).Str("spec", "size"));
+        Assert.Contains(events.Events, e => e.Kind == OperationEventKind.Warning && e.Milestone.Contains("data-sized-0", StringComparison.Ordinal) && e.Milestone.Contains("32Mi", StringComparison.Ordinal));
+        Assert.True(Readiness.Check((await W.GetAsync(ResourceKind.StatefulSet, "sized-restore", "sized", ct))!).Ready);
+    }
 }
+
+public sealed class BlueGreenRestoreTests_Longhorn_1_7(BlueGreenFixture.Longhorn_1_7 f) : BlueGreenRestoreTests(f), IClassFixture<BlueGreenFixture.Longhorn_1_7>;
+public sealed class BlueGreenRestoreTests_Longhorn_1_8(BlueGreenFixture.Longhorn_1_8 f) : BlueGreenRestoreTests(f), IClassFixture<BlueGreenFixture.Longhorn_1_8>;
+public sealed class BlueGreenRestoreTests_Longhorn_1_9(BlueGreenFixture.Longhorn_1_9 f) : BlueGreenRestoreTests(f), IClassFixture<BlueGreenFixture.Longhorn_1_9>;
+public sealed class BlueGreenRestoreTests_Longhorn_1_10(BlueGreenFixture.Longhorn_1_10 f) : BlueGreenRestoreTests(f), IClassFixture<BlueGreenFixture.Longhorn_1_10>;
