@@ -39,7 +39,7 @@ public sealed partial class WildBackupEngine
             throw new ConflictException("RestoreNamespaceExists",
                 $"Namespace {ns} already exists on the cluster (left by an earlier restore?). Delete it, then restore again; the live app in {live} is untouched.") { Target = app };
         }
-        var restore = new BlueGreenRestore(cluster, scope.Store, dir, record, layout, source, options, progress, _options.ClusterPollInterval);
+        var restore = new BlueGreenRestore(cluster, scope.Store, dir, record, layout, source, options, progress, _options.ClusterPollInterval, _options.VolumeDeletionTimeout);
         return await restore.RunAsync(live, ns, scope.LocationOf(dir), ct).ConfigureAwait(false);
     }
 

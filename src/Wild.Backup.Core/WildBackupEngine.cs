@@ -3,6 +3,8 @@ using System.Runtime.CompilerServices;
 using Wild.Backup.Core.Backups;
 using Wild.Backup.Core.Errors;
 using Wild.Backup.Core.Instances;
+using Wild.Backup.Core.Kubernetes;
+using Wild.Backup.Core.Longhorn.Product;
 using Wild.Backup.Core.Progress;
 using Wild.Backup.Core.Restores;
 using Wild.Backup.Core.Storage;
@@ -436,6 +438,7 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
             Directories = item.Contents.Directories,
             Host = Environment.MachineName,
             Volumes = item.Volumes,
+            PendingDeletions = s.Volumes is { } plan ? AppVolumeBackups.PendingDeletions(plan, item.Volumes) : [],
         };
 
         private async Task Guard(JobState s, Func<Task> step)
@@ -564,8 +567,12 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
             }
             long bytes = 0;
             var (record, problems) = await BackupVerifier.VerifyBackupAsync(scope.Store, dir, n => bytes += n, ct).ConfigureAwait(false);
+            var pending = record is { PendingDeletions.Count: > 0 }
+                ? await RetryPendingDeletionsAsync(scope.Instance, source, record, progress, ct).ConfigureAwait(false)
+                : [];
             results.Add(new BackupTestResult
             {
+                PendingDeletions = pending,
                 Kind = address.Kind,
                 Instance = source,
                 Name = address.Name,
@@ -578,6 +585,38 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
             progress.Milestone(new Milestone(100, problems.Count == 0 ? "Backup verified" : "Backup damaged"), problems.Count == 0 ? null : $"{problems.Count} problems");
         }
         return results;
+    }
+
+    /// <summary>
+    /// Test-WildBackup's part in "keep only the latest": the Longhorn backups a backup superseded whose deletion is not yet
+    /// confirmed are deleted again on this instance's cluster (verified by a sync, <see cref="LonghornDeletions"/>); the
+    /// ones still pending are returned ("&lt;backup&gt; of claim &lt;claim&gt;: &lt;why&gt;") and reported as warnings. Another
+    /// instance's backups (or an unreachable cluster) are only reported.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> RetryPendingDeletionsAsync(WildInstance instance, string source, BackupRecord record, ProgressReporter progress, CancellationToken ct)
+    {
+        static string Describe(PendingLonghornDeletion p, string? why) => $"{p.LonghornBackup} of claim {p.Pvc}: {why}";
+        if (source != instance.Name)
+            return record.PendingDeletions.Select(p => Describe(p, $"recorded by instance '{source}'; its own backups delete it")).ToList();
+        IKubernetesCluster cluster;
+        try
+        {
+            cluster = await OpenClusterAsync(instance, ct).ConfigureAwait(false);
+        }
+        catch (WildBackupException ex)
+        {
+            progress.Warning($"{record.PendingDeletions.Count} superseded Longhorn backups are still to be deleted, but the cluster cannot be reached: {ex.Message}");
+            return record.PendingDeletions.Select(p => Describe(p, ex.Message)).ToList();
+        }
+        await using (cluster.ConfigureAwait(false))
+        {
+            var keepSnapshots = record.Volumes.Select(v => v.SnapshotName).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            var live = record.Volumes.Select(v => v.LonghornBackup).ToHashSet(StringComparer.Ordinal);
+            var results = await new LonghornDeletions(cluster, _options.VolumeDeletionTimeout, _options.ClusterPollInterval)
+                .DeleteAsync(record.PendingDeletions.Where(p => !live.Contains(p.LonghornBackup)).ToList(), keepSnapshots, ct).ConfigureAwait(false);
+            AppVolumeBackups.Report(results, progress, "the superseded");
+            return results.Where(r => !r.Confirmed).Select(r => Describe(r.Item, r.Reason)).ToList();
+        }
     }
 
     // ----- restore -----

@@ -250,6 +250,10 @@ public sealed class KubernetesRestCluster : IKubernetesCluster
             404 => new NotFoundException("ClusterObjectNotFound", $"{what} was not found on the cluster{said}") { Target = what },
             409 => new ConflictException(reason == "AlreadyExists" ? "ClusterObjectExists" : "ClusterConflict", $"The cluster refused to change {what}{said}") { Target = what },
             400 or 415 or 422 => new InvalidInputException("ClusterRejected", $"The cluster rejected {what}{said}") { Target = what },
+            // The API server answered: an admission webhook that failed (crashed, timed out, unreachable) refuses the request
+            // (apiserver admission/plugin/webhook: "failed calling webhook …"). That is the cluster's answer, not a lost cluster.
+            500 when message is not null && message.Contains("failed calling webhook", StringComparison.Ordinal) =>
+                new InvalidInputException("ClusterWebhookFailed", $"The cluster refused {what}: {Trim(message)}") { Target = what },
             _ => new UnreachableClusterException(Server, $"it answered {(int)status} for {what}{said}", "ClusterError"),
         };
     }

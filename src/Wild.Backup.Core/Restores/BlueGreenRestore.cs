@@ -31,7 +31,7 @@ namespace Wild.Backup.Core.Restores;
 /// </summary>
 internal sealed class BlueGreenRestore(
     IKubernetesCluster cluster, IBackupStore store, string backupDir, BackupRecord record, BlueGreenLayout layout, string source,
-    AppRestoreOptions options, ProgressReporter progress, TimeSpan pollInterval)
+    AppRestoreOptions options, ProgressReporter progress, TimeSpan pollInterval, TimeSpan volumeDeletionTimeout)
 {
     private const string LabelApp = "restore.wildbackup.io/app";
     private const string LabelInstance = "restore.wildbackup.io/instance";
@@ -166,24 +166,54 @@ internal sealed class BlueGreenRestore(
         var restored = new List<RestoredVolume>();
         if (record.Volumes.Count == 0) return restored;
         await LonghornApi.RequireAsync(cluster, ct).ConfigureAwait(false);
+        // An encrypted volume's passphrase secret must be here before anything is made.
+        foreach (var v in record.Volumes) await new LonghornRestores(cluster, options.Timeout, pollInterval).RequireSecretsAsync(v, ct).ConfigureAwait(false);
         long before = 0;
         foreach (var v in record.Volumes)
         {
             // Silence allowed: the timeout plus a minute per GiB, as for any operation step (OperationManager.StepLimit).
             var restores = new LonghornRestores(cluster, Operations.OperationManager.StepLimit(options.Timeout, v.SizeBytes), pollInterval);
             if (v.CarriedOver) progress.Warning($"Claim {v.Pvc}: the backup carried its volume over from an earlier backup (data as of {v.BackedUpAt:u}).");
-            await restores.EnsureBackupKnownAsync(v, progress.Verbose, ct).ConfigureAwait(false);
+            await restores.EnsureBackupReadyAsync(v, progress.Verbose, ct).ConfigureAwait(false);
             var volumeName = LonghornRestores.NewVolumeName(v.Pvc);
             _longhornVolumes.Add(volumeName);
             var done = before;
             await restores.RestoreVolumeAsync(v, volumeName, labels, (bytes, _) => progress.Bytes(range, done + bytes, total, v.Pvc), progress.Verbose, ct).ConfigureAwait(false);
             _persistentVolumes.Add(volumeName);
-            await restores.BindAsync(v, volumeName, ns, RequestFor(objects, v.Pvc), labels, options.Timeout, ct).ConfigureAwait(false);
+            await restores.BindAsync(v, volumeName, ns, ClaimRequest(objects, v), labels, options.Timeout, ct).ConfigureAwait(false);
             before += Math.Max(1, v.SizeBytes);
             progress.Bytes(range, before, total, v.Pvc);
             restored.Add(new RestoredVolume(v.Pvc, volumeName, v.SizeBytes, v.LonghornBackup));
         }
         return restored;
+    }
+
+    /// <summary>
+    /// What the restored claim requests: the app's manifest's value, unless that is less than the volume had when backed
+    /// up — a claim is restored with the size it had (Kubernetes never shrinks a claim, and the data needs the room). Then
+    /// the manifest's claim (if the app defines one) is raised to match, so applying it changes nothing, and a warning says so.
+    /// </summary>
+    private string? ClaimRequest(IReadOnlyList<JsonObject> objects, BackupVolumeRecord v)
+    {
+        var asked = RequestFor(objects, v.Pvc);
+        if (asked is null || Bytes(asked) is not { } askedBytes || askedBytes >= v.SizeBytes) return asked;
+        var had = v.Request is { } r && Bytes(r) >= v.SizeBytes ? r : v.SizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        progress.Warning($"Claim {v.Pvc} is restored with {had}, the size it had when backed up; the app's manifest now asks for {asked}.");
+        if (objects.FirstOrDefault(o => o.Kind() == "PersistentVolumeClaim" && o.Name() == v.Pvc) is { } pvc)
+            pvc.Ensure("spec", "resources", "requests")["storage"] = had;
+        return had;
+    }
+
+    private static long? Bytes(string quantity)
+    {
+        try
+        {
+            return Longhorn.BlockStore.Quantity.Parse(quantity);
+        }
+        catch (CorruptBackupException)
+        {
+            return null; // a quantity this cannot read (e.g. 1.5Gi): the manifest's value is kept
+        }
     }
 
     /// <summary>The storage the app's manifests request for a claim (its PVC, or the StatefulSet template it comes from).</summary>
@@ -281,6 +311,20 @@ internal sealed class BlueGreenRestore(
         }
         foreach (var pv in _persistentVolumes) await Quietly($"PersistentVolume {pv}", () => cluster.DeleteAsync(ResourceKind.PersistentVolume, null, pv, ct)).ConfigureAwait(false);
         foreach (var v in _longhornVolumes) await Quietly($"Longhorn volume {v}", () => cluster.DeleteAsync(LonghornApi.Volumes, LonghornApi.Namespace, v, ct)).ConfigureAwait(false);
+        // Longhorn deletes a volume asynchronously (its data first, then the finalizer): a restore that was cleaned up leaves
+        // nothing behind, so the volumes are waited on — within a bound; what is still there then is said.
+        if (_longhornVolumes.Count > 0)
+        {
+            await Quietly($"Longhorn volumes {string.Join(", ", _longhornVolumes)}", () => Waits.UntilAsync(async t =>
+            {
+                var left = new List<string>();
+                foreach (var v in _longhornVolumes)
+                {
+                    if (await cluster.GetAsync(LonghornApi.Volumes, LonghornApi.Namespace, v, t).ConfigureAwait(false) is not null) left.Add(v);
+                }
+                return (left.Count == 0, true, string.Join(", ", left));
+            }, volumeDeletionTimeout, pollInterval, null, left => new WildTimeoutException("LonghornVolumeNotGone", $"Longhorn has not finished deleting {left} within {volumeDeletionTimeout.TotalSeconds:0} s; it goes on in the background"), ct)).ConfigureAwait(false);
+        }
         if (_directoryCreated && Directory.Exists(layout.RestoreDir))
             await Quietly(BlueGreenLayout.Show(layout.RestoreDir), () => Task.Run(() => Directory.Delete(layout.RestoreDir, recursive: true), ct)).ConfigureAwait(false);
     }

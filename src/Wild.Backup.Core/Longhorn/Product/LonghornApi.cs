@@ -25,6 +25,14 @@ public static partial class LonghornApi
     /// <summary>Longhorn's label on a volume's Engines, naming the volume.</summary>
     public const string LabelEngineVolume = "longhornvolume";
 
+    /// <summary>Longhorn's label naming a Backup's (and a BackupVolume's) volume. The creator of a Backup must set it:
+    /// Longhorn 1.7–1.9 answer a Backup without it with a webhook 500 (webhook/resources/backup/mutator.go).</summary>
+    public const string LabelBackupVolume = "backup-volume";
+
+    /// <summary>Longhorn's label naming a Backup's target (1.8 and later); if set, it must be the volume's
+    /// <c>spec.backupTargetName</c> (webhook/resources/backup/validator.go, 1.10).</summary>
+    public const string LabelBackupTarget = "backup-target";
+
     /// <summary>The product's labels on the Snapshots and Backups it makes.</summary>
     public const string LabelInstance = "backup.wildbackup.io/instance";
     public const string LabelApp = "backup.wildbackup.io/app";

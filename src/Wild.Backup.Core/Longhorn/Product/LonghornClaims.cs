@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Wild.Backup.Core.Backups;
 using Wild.Backup.Core.Kubernetes;
 
 namespace Wild.Backup.Core.Longhorn.Product;
@@ -6,7 +7,11 @@ namespace Wild.Backup.Core.Longhorn.Product;
 /// <summary>A claim bound to a Longhorn volume: what a backup of it records besides the Longhorn Backup.</summary>
 public sealed record LonghornClaim(
     string Namespace, string Name, string VolumeName, string? StorageClass, IReadOnlyList<string> AccessModes, string? Request,
-    string? VolumeMode, string? FsType);
+    string? VolumeMode, string? FsType)
+{
+    /// <summary>The PV's CSI secret references by field (an encrypted volume's passphrase is in them); empty when none.</summary>
+    public IReadOnlyDictionary<string, CsiSecretReference> SecretRefs { get; init; } = new Dictionary<string, CsiSecretReference>();
+}
 
 /// <summary>Finds an app's claims that Longhorn serves: bound claims whose PV is a <c>driver.longhorn.io</c> CSI volume.</summary>
 public static class LonghornClaims
@@ -32,8 +37,26 @@ public static class LonghornClaims
             }
             claims.Add(new LonghornClaim(ns, pvc.Name(), volume, pvc.Str("spec", "storageClassName"),
                 (pvc.Arr("spec", "accessModes") ?? []).Select(m => m?.GetValue<string>() ?? "").Where(m => m.Length > 0).ToList(),
-                pvc.Str("spec", "resources", "requests", "storage"), pvc.Str("spec", "volumeMode"), pv.Str("spec", "csi", "fsType")));
+                pvc.Str("spec", "resources", "requests", "storage"), pvc.Str("spec", "volumeMode"), pv.Str("spec", "csi", "fsType"))
+            {
+                SecretRefs = SecretRefsOf(pv),
+            });
         }
         return claims;
+    }
+
+    /// <summary>The CSI secret reference fields of a PersistentVolume (k8s.io/api core/v1 CSIPersistentVolumeSource).</summary>
+    public static readonly IReadOnlyList<string> SecretRefFields =
+        ["nodeStageSecretRef", "nodePublishSecretRef", "controllerPublishSecretRef", "controllerExpandSecretRef", "nodeExpandSecretRef"];
+
+    private static Dictionary<string, CsiSecretReference> SecretRefsOf(JsonObject pv)
+    {
+        var refs = new Dictionary<string, CsiSecretReference>(StringComparer.Ordinal);
+        foreach (var field in SecretRefFields)
+        {
+            if (pv.Str("spec", "csi", field, "name") is { Length: > 0 } name)
+                refs[field] = new CsiSecretReference(name, pv.Str("spec", "csi", field, "namespace") ?? "");
+        }
+        return refs;
     }
 }

@@ -8,12 +8,17 @@ using Wild.Backup.Core.Kubernetes;
 namespace Wild.Backup.Core.Longhorn.Product;
 
 /// <summary>
-/// Volume restores the way Longhorn documents them: a Longhorn Volume with <c>spec.fromBackup</c> and the exact
-/// <c>spec.size</c> of the backup, waited on until <c>status.restoreRequired</c> is false (progress from its Engine's
-/// <c>status.restoreStatus</c>, where Longhorn reports it); then a static PV (<c>csi.driver: driver.longhorn.io</c>,
-/// <c>volumeHandle</c> = the volume) reserved for the claim, and the claim bound to it by <c>spec.volumeName</c>.
-/// A Backup object the cluster does not know yet (a migration from another cluster over the same target) is first
-/// brought in by asking the default BackupTarget to sync.
+/// Volume restores the way Longhorn documents them, on Longhorn 1.7 to 1.10: a Longhorn Volume with <c>spec.fromBackup</c>
+/// and the exact <c>spec.size</c> of the backup — and what the backed-up volume had that Longhorn's Volume mutator does not
+/// take from the backup: <c>encrypted</c>, <c>dataEngine</c>, <c>numberOfReplicas</c>, <c>dataLocality</c> and (1.10)
+/// <c>backupBlockSize</c> (webhook/resources/volume/mutator.go) — waited on until <c>status.restoreRequired</c> is false
+/// (progress from its Engine's <c>status.restoreStatus</c>, where Longhorn reports it); then a static PV
+/// (<c>csi.driver: driver.longhorn.io</c>, <c>volumeHandle</c> = the volume, the backed-up PV's CSI secret references)
+/// reserved for the claim, and the claim bound to it by <c>spec.volumeName</c>.
+/// <para>The Volume mutator reads the Backup object's status, which Longhorn fills only on a reconcile after a sync pulled
+/// the Backup in (a migration, a rebuilt cluster): so the Backup is first brought in (asking its BackupTarget to sync,
+/// strictly after its last sync on Longhorn's clock, again while waiting) and waited on until its status is synced, and a
+/// Volume refused while Longhorn catches up is created again, within the step's time.</para>
 /// </summary>
 public sealed class LonghornRestores(IKubernetesCluster cluster, TimeSpan stallTimeout, TimeSpan? pollInterval = null)
 {
@@ -21,9 +26,11 @@ public sealed class LonghornRestores(IKubernetesCluster cluster, TimeSpan stallT
     /// <c>volumeName</c> under it when the app's own manifest is applied by <c>wildbackup</c>).</summary>
     public const string FieldManager = "wildbackup-restore";
 
+    private static readonly TimeSpan RequestAgain = TimeSpan.FromSeconds(5);
     private readonly TimeSpan _poll = pollInterval ?? TimeSpan.FromMilliseconds(500);
 
-    /// <summary>A Longhorn volume name for a restored claim: readable, unique, short enough for every Longhorn check.</summary>
+    /// <summary>A Longhorn volume name for a restored claim: readable, unique, and a DNS-1123 label of at most 40
+    /// characters as Longhorn requires (datastore.CheckVolume).</summary>
     public static string NewVolumeName(string claim)
     {
         var clean = new string(claim.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
@@ -31,27 +38,61 @@ public sealed class LonghornRestores(IKubernetesCluster cluster, TimeSpan stallT
         return $"{(clean.Length == 0 ? "vol" : clean)}-r{Convert.ToHexString(RandomNumberGenerator.GetBytes(5)).ToLowerInvariant()}";
     }
 
-    /// <summary>Makes sure the cluster knows the Backup (syncing the default target when it does not).</summary>
-    public async Task EnsureBackupKnownAsync(BackupVolumeRecord v, Action<string> status, CancellationToken ct)
+    /// <summary>For an encrypted volume: the passphrase secrets its PV refers to must exist here, or no pod could mount it.
+    /// Checked before anything is made.</summary>
+    public async Task RequireSecretsAsync(BackupVolumeRecord v, CancellationToken ct)
     {
-        if (await cluster.GetAsync(LonghornApi.Backups, LonghornApi.Namespace, v.LonghornBackup, ct).ConfigureAwait(false) is not null) return;
-        status($"asking Longhorn to sync backup {v.LonghornBackup} from its backup target");
-        var target = await cluster.GetAsync(LonghornApi.BackupTargets, LonghornApi.Namespace, LonghornApi.DefaultTarget, ct).ConfigureAwait(false)
-            ?? throw new NotFoundException("LonghornNoBackupTarget", "Longhorn has no default BackupTarget, so the volume backups cannot be found. Configure its backup target first.");
-        await cluster.ApplyAsync(LonghornApi.BackupTargets, new JsonObject
+        if (!v.Encrypted) return;
+        var refs = v.CsiSecretRefs ?? new Dictionary<string, CsiSecretReference>();
+        if (!refs.ContainsKey("nodeStageSecretRef"))
+            throw new InvalidInputException("RestoreEncryptedNoSecret",
+                $"Claim {v.Pvc}'s volume is encrypted, but its backup records no passphrase secret (the PV's csi.nodeStageSecretRef), so the restored volume could not be opened.") { Target = v.Pvc };
+        foreach (var (field, secret) in refs)
         {
-            ["apiVersion"] = LonghornApi.ApiVersion,
-            ["kind"] = "BackupTarget",
-            ["metadata"] = new JsonObject { ["name"] = target.Name(), ["namespace"] = LonghornApi.Namespace },
-            ["spec"] = new JsonObject { ["syncRequestedAt"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) },
-        }, FieldManager, force: true, ct).ConfigureAwait(false);
+            if (await cluster.GetAsync(ResourceKind.Secret, secret.Namespace, secret.Name, ct).ConfigureAwait(false) is null)
+                throw new NotFoundException("RestoreEncryptionSecretMissing",
+                    $"Claim {v.Pvc}'s volume is encrypted with the passphrase in Secret {secret.Namespace}/{secret.Name} ({field}), which this cluster does not have. Create it with the same passphrase, then restore again.") { Target = v.Pvc };
+        }
+    }
+
+    /// <summary>Makes sure the cluster knows the Backup and Longhorn has read its details from the store (state Completed,
+    /// <c>volumeSize</c>, <c>lastSyncedAt</c>, and from 1.8 <c>backupTargetName</c>): what the Volume mutator reads.</summary>
+    public async Task EnsureBackupReadyAsync(BackupVolumeRecord v, Action<string> status, CancellationToken ct)
+    {
+        var target = await LonghornTargets.FindAsync(cluster, v.BackupUrl, v.BackupTargetName, ct).ConfigureAwait(false);
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        System.Diagnostics.Stopwatch? sinceRequest = null;
+        DateTimeOffset? requested = null;
+        var seen = false;
         await Waits.UntilAsync(async t =>
         {
-            var found = await cluster.GetAsync(LonghornApi.Backups, LonghornApi.Namespace, v.LonghornBackup, t).ConfigureAwait(false);
-            return (found is not null, true, $"waiting for Longhorn to find backup {v.LonghornBackup}");
-        }, stallTimeout, _poll, status, _ => new NotFoundException("LonghornBackupMissing",
-            $"Longhorn's backup target does not have backup {v.LonghornBackup} of claim {v.Pvc} (looked for {clock.Elapsed.TotalSeconds:0} s). Was it deleted, or does this cluster use another backup target?") { Target = v.Pvc }, ct).ConfigureAwait(false);
+            var backup = await cluster.GetAsync(LonghornApi.Backups, LonghornApi.Namespace, v.LonghornBackup, t).ConfigureAwait(false);
+            if (backup is null)
+            {
+                var now = await cluster.GetAsync(LonghornApi.BackupTargets, LonghornApi.Namespace, target.Name(), t).ConfigureAwait(false) ?? target;
+                if (!LonghornTargets.IsAvailable(now)) return (false, true, $"{LonghornTargets.Unavailability(now)}; waiting for it to find backup {v.LonghornBackup}");
+                // Ask (again) once Longhorn has synced past the last request, or after a while: a sync only counts when
+                // requested strictly after the previous one, and a poll may have run just before the backup was there.
+                if (requested is null || LonghornTargets.LastSyncedAt(now) >= requested || sinceRequest!.Elapsed > RequestAgain)
+                {
+                    requested = await LonghornTargets.RequestSyncAsync(cluster, now, FieldManager, t).ConfigureAwait(false);
+                    sinceRequest = System.Diagnostics.Stopwatch.StartNew();
+                }
+                return (false, true, $"asking Longhorn to sync backup {v.LonghornBackup} from its backup target {now.Name()}");
+            }
+            seen = true;
+            if (backup.Str("metadata", "deletionTimestamp") is not null)
+                throw new NotFoundException("LonghornBackupDeleting", $"Longhorn's backup {v.LonghornBackup} of claim {v.Pvc} is being deleted, so it cannot be restored.") { Target = v.Pvc };
+            var state = backup.Str("status", "state") ?? "";
+            if (state is "Error" or "Unknown")
+                throw Failed(v, $"the backup is in state {state}{(backup.Str("status", "error") is { Length: > 0 } e ? $": {e}" : "")}");
+            var synced = state == "Completed" && !string.IsNullOrEmpty(backup.Str("status", "volumeSize")) && backup.Str("status", "lastSyncedAt") is not null
+                         && (backup.Str("metadata", "labels", LonghornApi.LabelBackupTarget) is null || !string.IsNullOrEmpty(backup.Str("status", "backupTargetName")));
+            return (synced, true, $"waiting for Longhorn to read backup {v.LonghornBackup} from its backup target");
+        }, stallTimeout, _poll, status, last => seen
+            ? new LonghornException(WildErrorKind.Timeout, "LonghornBackupNotSynced", $"Longhorn did not read backup {v.LonghornBackup} of claim {v.Pvc} from its backup target within {stallTimeout.TotalSeconds:0} s ({last}).") { Target = v.Pvc }
+            : new NotFoundException("LonghornBackupMissing",
+                $"Longhorn's backup target does not have backup {v.LonghornBackup} of claim {v.Pvc} (looked for {clock.Elapsed.TotalSeconds:0} s: {last}). Was it deleted, or does this cluster use another backup target?") { Target = v.Pvc }, ct).ConfigureAwait(false);
     }
 
     /// <summary>Creates <paramref name="volumeName"/> from the backup and waits until its data is in.
@@ -60,32 +101,60 @@ public sealed class LonghornRestores(IKubernetesCluster cluster, TimeSpan stallT
     {
         var labelMap = new JsonObject();
         foreach (var (k, val) in labels) labelMap[k] = val;
-        await cluster.CreateAsync(LonghornApi.Volumes, new JsonObject
+        var spec = new JsonObject
+        {
+            ["fromBackup"] = v.BackupUrl,
+            ["size"] = v.SizeBytes.ToString(CultureInfo.InvariantCulture),
+            ["frontend"] = "blockdev",
+            ["dataEngine"] = v.DataEngine ?? "v1",
+            ["accessMode"] = v.AccessModes.Contains("ReadWriteMany") ? "rwx" : "rwo",
+        };
+        if (v.Encrypted) spec["encrypted"] = true;
+        if (v.NumberOfReplicas is { } replicas) spec["numberOfReplicas"] = replicas;
+        if (v.DataLocality is { Length: > 0 } locality) spec["dataLocality"] = locality;
+        if (v.BackupBlockSize is { } blockSize) spec["backupBlockSize"] = blockSize.ToString(CultureInfo.InvariantCulture);
+        var volume = new JsonObject
         {
             ["apiVersion"] = LonghornApi.ApiVersion,
             ["kind"] = "Volume",
             ["metadata"] = new JsonObject { ["name"] = volumeName, ["namespace"] = LonghornApi.Namespace, ["labels"] = labelMap },
-            ["spec"] = new JsonObject
+            ["spec"] = spec,
+        };
+        var created = await Waits.UntilAsync(async t =>
+        {
+            try
             {
-                ["fromBackup"] = v.BackupUrl,
-                ["size"] = v.SizeBytes.ToString(CultureInfo.InvariantCulture),
-                ["frontend"] = "blockdev",
-                ["dataEngine"] = "v1",
-                ["accessMode"] = v.AccessModes.Contains("ReadWriteMany") ? "rwx" : "rwo",
-            },
-        }, ct).ConfigureAwait(false);
+                return (true, await cluster.CreateAsync(LonghornApi.Volumes, volume.Clone(), t).ConfigureAwait(false), "created");
+            }
+            catch (InvalidInputException ex) when (ex.Message.Contains("cannot get backup", StringComparison.Ordinal))
+            {
+                // "cannot get backup volume for backup target  and volume …": Longhorn has not caught up with the sync yet.
+                return (false, (JsonObject?)null, $"Longhorn is not ready to restore from backup {v.LonghornBackup} yet ({ex.Message})");
+            }
+            catch (InvalidInputException ex)
+            {
+                throw LonghornRefusal.From(ex, $"Longhorn refused to restore claim {v.Pvc} from backup {v.LonghornBackup}", "LonghornRestoreRefused");
+            }
+        }, stallTimeout, _poll, status, last => new LonghornException(WildErrorKind.Timeout, "LonghornRestoreRefused",
+            $"Longhorn kept refusing to restore claim {v.Pvc} for {stallTimeout.TotalSeconds:0} s: {last}") { Target = v.Pvc }, ct).ConfigureAwait(false);
+        // The mutator sizes the volume from the Backup's status; a volume smaller than the backup would be a truncated copy.
+        if (long.TryParse(created!.Str("spec", "size"), NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size < v.SizeBytes)
+        {
+            await cluster.DeleteAsync(LonghornApi.Volumes, LonghornApi.Namespace, volumeName, ct).ConfigureAwait(false);
+            throw Failed(v, $"Longhorn sized the restored volume {size} bytes, smaller than the backed-up {v.SizeBytes} bytes");
+        }
         progress(0, v.SizeBytes);
         var lastChange = System.Diagnostics.Stopwatch.StartNew();
         string? last = null;
         await Waits.UntilAsync(async t =>
         {
-            var volume = await cluster.GetAsync(LonghornApi.Volumes, LonghornApi.Namespace, volumeName, t).ConfigureAwait(false)
+            var current = await cluster.GetAsync(LonghornApi.Volumes, LonghornApi.Namespace, volumeName, t).ConfigureAwait(false)
                 ?? throw new LonghornException(WildErrorKind.Unreachable, "LonghornObjectVanished", $"Longhorn volume {volumeName} disappeared while restoring claim {v.Pvc}.");
-            if (Readiness.Condition(volume, "Restore") is { } c && c.Str("status") == "False" && c.Str("reason") == "RestoreFailure")
+            if (Readiness.Condition(current, "Restore") is { } c && c.Str("status") == "False" && c.Str("reason") == "RestoreFailure")
                 throw Failed(v, c.Str("message") ?? "restore failure");
-            if (volume.Str("status", "robustness") == "faulted") throw Failed(v, "the volume is faulted");
-            var state = volume.Str("status", "state") ?? "";
-            var required = volume.Bool("status", "restoreRequired") ?? true;
+            if (current.Str("status", "robustness") == "faulted") throw Failed(v, "the volume is faulted");
+            var state = current.Str("status", "state") ?? "";
+            var required = current.Bool("status", "restoreRequired") ?? true;
             var percent = await EngineProgressAsync(volumeName, t).ConfigureAwait(false);
             var done = !required && state is "detached" or "attached";
             if (!done) progress(v.SizeBytes * percent / 100, v.SizeBytes);
@@ -137,7 +206,7 @@ public sealed class LonghornRestores(IKubernetesCluster cluster, TimeSpan stallT
                 ["persistentVolumeReclaimPolicy"] = "Delete",
                 ["volumeMode"] = v.VolumeMode ?? "Filesystem",
                 ["claimRef"] = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "PersistentVolumeClaim", ["namespace"] = ns, ["name"] = v.Pvc },
-                ["csi"] = new JsonObject { ["driver"] = LonghornApi.CsiDriver, ["volumeHandle"] = volumeName, ["fsType"] = v.FsType ?? "ext4" },
+                ["csi"] = Csi(v, volumeName),
             },
         };
         if (v.StorageClass is { } sc) pv.Obj("spec")!["storageClassName"] = sc;
@@ -164,6 +233,16 @@ public sealed class LonghornRestores(IKubernetesCluster cluster, TimeSpan stallT
             var phase = c.Str("status", "phase") ?? "Pending";
             return (phase == "Bound", true, $"claim {v.Pvc} {phase}");
         }, timeout, _poll, null, s => new WildTimeoutException("ClaimNotBound", $"The restored claim {ns}/{v.Pvc} was not bound to its volume within {timeout.TotalSeconds:0} s ({s})."), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The PV's CSI source: the restored volume, and the backed-up PV's secret references (an encrypted volume's
+    /// passphrase: Longhorn's CSI node opens the LUKS device with the node-stage secret, csi/node_server.go).</summary>
+    private static JsonObject Csi(BackupVolumeRecord v, string volumeName)
+    {
+        var csi = new JsonObject { ["driver"] = LonghornApi.CsiDriver, ["volumeHandle"] = volumeName, ["fsType"] = v.FsType ?? "ext4" };
+        foreach (var (field, secret) in v.CsiSecretRefs ?? new Dictionary<string, CsiSecretReference>())
+            csi[field] = new JsonObject { ["name"] = secret.Name, ["namespace"] = secret.Namespace };
+        return csi;
     }
 
     private static LonghornException Failed(BackupVolumeRecord v, string why) =>

@@ -166,8 +166,8 @@ public abstract class VolumeBackupTests(BlueGreenFixture f)
         var a1 = Assert.Single(toA1.Volumes).LonghornBackup;
         var b = Assert.Single(toB.Volumes).LonghornBackup;
         var a2 = Assert.Single(toA2.Volumes).LonghornBackup;
-        await EventuallyAsync(async t => (await LonghornBackupsOfAsync("immich", t)).SequenceEqual(new[] { b, a2 }.Order()), "A's first backup pruned, B's kept");
-        Assert.DoesNotContain(a1, await LonghornBackupsOfAsync("immich", ct));
+        // (Other tests of the class back immich up to destinations of their own; those backups are theirs to keep.)
+        await EventuallyAsync(async t => await LonghornBackupsOfAsync("immich", t) is var left && left.Contains(b) && left.Contains(a2) && !left.Contains(a1), "A's first backup pruned, B's kept");
     }
     /// <summary>The Longhorn Backup object, or null.</summary>
     private Task<System.Text.Json.Nodes.JsonObject?> LonghornBackupAsync(string name, CancellationToken ct) => W.GetAsync(LonghornApi.Backups, LonghornApi.Namespace, name, ct);

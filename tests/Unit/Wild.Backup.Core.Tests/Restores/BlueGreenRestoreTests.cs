@@ -257,9 +257,10 @@ public abstract class BlueGreenRestoreTests(BlueGreenFixture f)
         W.CopyApp("redis", "sized");
         await W.DeployAsync("sized", ct);
         await WriteDataAsync("sized", "data-sized-0", seed: 22);
+        // The manifest is changed to ask for less; Kubernetes never shrinks the claim, so the volume keeps its 64Mi.
+        W.EditApp("sized", "statefulset.yaml", t => t.Replace("storage: " + ClusterWorld.ClaimSize, "storage: 32Mi"));
         var backup = await Engine.BackupAppAsync(W.Selector, "sized", NullObserver.Instance, ct);
         Assert.Equal(64L << 20, Assert.Single(backup.Volumes).SizeBytes);
-        W.EditApp("sized", "statefulset.yaml", t => t.Replace("storage: " + ClusterWorld.ClaimSize, "storage: 32Mi"));
 
         var events = new RecordingObserver();
         var result = await Engine.RestoreAppAsync(W.Selector, "sized", Quick, events, ct);
