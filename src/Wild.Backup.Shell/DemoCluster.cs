@@ -17,7 +17,7 @@ public sealed class DemoCluster : IDisposable
     private DemoCluster(InstanceCluster cluster) => _cluster = cluster;
 
     /// <summary>The Longhorn version the cluster behaves like.</summary>
-    public string LonghornVersion => _cluster.Cluster.Options.Longhorn!.Version.Release;
+    public string LonghornRelease => _cluster.Cluster.Options.Longhorn!.Version.Release;
 
     /// <summary>The Kubernetes API server's address.</summary>
     public Uri ApiServer => _cluster.Cluster.BaseUri;
@@ -34,7 +34,7 @@ public sealed class DemoCluster : IDisposable
             {
                 TargetDirectory = backupTargetDirectory,
                 PollInterval = TimeSpan.FromSeconds(2),
-                Version = LonghornVersion.Parse(longhornVersion),
+                Version = Simulator.Longhorn.LonghornVersion.Parse(longhornVersion),
                 AttachDelay = TimeSpan.FromSeconds(1),
             },
         };

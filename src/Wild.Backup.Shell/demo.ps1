@@ -19,7 +19,7 @@ $env:WILD_BACKUP_DEST = $dest
 "`n== Starting a simulated cluster for demo-cloud: Kubernetes API and Longhorn (backup target: $longhornTarget)"
 $cluster = [Wild.Backup.Shell.DemoCluster]::Start($instance, $longhornTarget, $LonghornVersion)
 try {
-    "   API server $($cluster.ApiServer); kubeconfig written to $instance/kubeconfig; Longhorn behaves like $($cluster.LonghornVersion)"
+    "   API server $($cluster.ApiServer); kubeconfig written to $instance/kubeconfig; Longhorn behaves like $($cluster.LonghornRelease)"
 
     "`n== Deploying the apps (as 'wild app deploy' does) and writing data into their volumes"
     $apps = Get-WildApp
