@@ -111,6 +111,47 @@ public sealed class LonghornVersionTests(VersionClusters clusters) : IClassFixtu
         await lh.WaitTargetAsync(t => t.Status?.Available == true, "available again");
     }
 
+    [Fact]
+    public async Task On_1_10_a_backup_target_label_other_than_the_volumes_target_is_refused()
+    {
+        var lh = clusters["1.10"];
+        await using var ns = await TestNamespace.CreateAsync(lh.Client);
+        var volume = await lh.ClaimWithDataAsync(ns, "data", "16Mi", 4096, seed: 11);
+        var snapshot = Unique("snap");
+        await lh.SnapshotAsync(volume, snapshot);
+        var other = Unique("other");
+        Directory.CreateDirectory(Path.Combine(lh.Longhorn.TargetDirectory, other));
+        await lh.BackupTargets.CreateNamespacedAsync(new LhBackupTarget
+        {
+            Metadata = new V1ObjectMeta { Name = other },
+            Spec = new LhBackupTarget.SpecT { BackupTargetUrl = $"{lh.Longhorn.BackupTargetUrl}/{other}", CredentialSecret = "", PollInterval = "0s" },
+        }, Ns);
+        await lh.WaitTargetAsync(t => t.Status?.Available == true, "second target available", other);
+        var refused = await ApiAssert.FailsAsync(HttpStatusCode.UnprocessableEntity, () => lh.Backups.CreateNamespacedAsync(new LhBackup
+        {
+            Metadata = new V1ObjectMeta { Name = Unique("backup"), Labels = new Dictionary<string, string> { ["backup-volume"] = volume, ["backup-target"] = other } },
+            Spec = new LhBackup.SpecT { SnapshotName = snapshot },
+        }, Ns));
+        Assert.Equal($"admission webhook \"validator.longhorn.io\" denied the request: volume backup target default and label backup target {other} does not match", refused.Message);
+        await lh.BackupTargets.DeleteNamespacedAsync<LhBackupTarget>(Ns, other);
+    }
+
+    [Fact]
+    public async Task On_1_10_a_volume_size_must_be_a_multiple_of_its_backup_block_size()
+    {
+        var lh = clusters["1.10"];
+        using var raw = new RawApi(lh.Cluster);
+        var response = await raw.SendAsync(HttpMethod.Post, $"/apis/longhorn.io/v1beta2/namespaces/{Ns}/volumes", new JsonObject
+        {
+            ["apiVersion"] = "longhorn.io/v1beta2",
+            ["kind"] = "Volume",
+            ["metadata"] = new JsonObject { ["name"] = Unique("vol") },
+            ["spec"] = new JsonObject { ["size"] = (18 * MiB).ToString(CultureInfo.InvariantCulture), ["backupBlockSize"] = "16777216", ["frontend"] = "blockdev" },
+        }.ToJsonString());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.Status);
+        Assert.Contains("is not a multiple of the backup block size 16777216", response.Json["message"]!.GetValue<string>());
+    }
+
     [Theory]
     [MemberData(nameof(Versions))]
     public async Task A_snapshot_of_a_detached_volume_reports_the_engine_error_until_the_volume_is_attached(string version)
