@@ -180,15 +180,27 @@ public abstract class VolumeBackupTests(BlueGreenFixture f)
     private bool InStore(string volume, string backup) =>
         File.Exists(Path.Combine(W.Longhorn.TargetDirectory, Core.Longhorn.BlockStore.BlockStorePaths.BackupConfig(volume, backup)));
 
+    /// <summary>A copy of redis named <paramref name="app"/>, deployed, with data in its claim <c>data-{app}-0</c>; returns its
+    /// Longhorn volume.</summary>
+    private async Task<string> DeployCopyWithDataAsync(string app, int seed, CancellationToken ct)
+    {
+        W.CopyApp("redis", app);
+        await W.DeployAsync(app, ct);
+        var volume = await W.VolumeOfAsync(app, $"data-{app}-0", ct);
+        await W.Longhorn.Writer(app, $"data-{app}-0").WriteRandomAsync(0, 100_000, seed, ct);
+        return volume;
+    }
+
+    /// <summary>Backs the app up and returns the name of its one Longhorn Backup.</summary>
+    private async Task<string> BackUpAsync(WildBackupEngine engine, string app, CancellationToken ct) =>
+        Assert.Single((await engine.BackupAppAsync(W.Selector, app, NullObserver.Instance, ct)).Volumes).LonghornBackup;
+
     [Fact]
     public async Task A_detached_volume_of_an_app_scaled_to_zero_backs_up_and_restores()
     {
         var ct = Timeout;
         var engine = new WildBackupEngine(ClusterWorld.EngineOptions);
-        W.CopyApp("redis", "kv");
-        await W.DeployAsync("kv", ct);
-        var volume = await W.VolumeOfAsync("kv", "data-kv-0", ct);
-        await W.Longhorn.Writer("kv", "data-kv-0").WriteRandomAsync(0, 200_000, 11, ct);
+        var volume = await DeployCopyWithDataAsync("kv", 11, ct);
         var expected = await W.Longhorn.ComputeSha256Async(volume, ct);
         W.EditApp("kv", "statefulset.yaml", t => t.Replace("replicas: 1", "replicas: 0"));
         await W.DeployAsync("kv", ct);
@@ -212,11 +224,8 @@ public abstract class VolumeBackupTests(BlueGreenFixture f)
     {
         var ct = Timeout;
         var engine = new WildBackupEngine(ClusterWorld.EngineOptions);
-        W.CopyApp("redis", "queue");
-        await W.DeployAsync("queue", ct);
-        var volume = await W.VolumeOfAsync("queue", "data-queue-0", ct);
-        await W.Longhorn.Writer("queue", "data-queue-0").WriteRandomAsync(0, 100_000, 12, ct);
-        var first = Assert.Single((await engine.BackupAppAsync(W.Selector, "queue", NullObserver.Instance, ct)).Volumes).LonghornBackup;
+        var volume = await DeployCopyWithDataAsync("queue", 12, ct);
+        var first = await BackUpAsync(engine, "queue", ct);
 
         // An older backup of the volume is being deleted, slowly (a slow share): from Longhorn 1.8 a new backup of the
         // volume waits in Pending ("Wait for backup … to be deleted") far longer than the stall limit.
@@ -238,14 +247,11 @@ public abstract class VolumeBackupTests(BlueGreenFixture f)
     public async Task A_backup_that_ends_unknown_fails_at_once_with_longhorns_state()
     {
         var ct = Timeout;
-        W.CopyApp("redis", "murky");
-        await W.DeployAsync("murky", ct);
-        var volume = await W.VolumeOfAsync("murky", "data-murky-0", ct);
+        var volume = await DeployCopyWithDataAsync("murky", 15, ct);
         W.Longhorn.Faults.ForVolume(volume).UnknownBackups = true;
         try
         {
             var engine = EngineWith(o => o with { VolumeBackupStallTimeout = TimeSpan.FromSeconds(20) });
-            var clock = System.Diagnostics.Stopwatch.StartNew();
             var ex = await Assert.ThrowsAsync<LonghornException>(() => engine.BackupAppAsync(W.Selector, "murky", NullObserver.Instance, ct));
             Assert.Equal("LonghornBackupFailed", ex.ErrorId);
             Assert.Contains("Unknown", ex.Message);
@@ -262,11 +268,8 @@ public abstract class VolumeBackupTests(BlueGreenFixture f)
     {
         var ct = Timeout;
         var engine = new WildBackupEngine(ClusterWorld.EngineOptions);
-        W.CopyApp("redis", "prune");
-        await W.DeployAsync("prune", ct);
-        var volume = await W.VolumeOfAsync("prune", "data-prune-0", ct);
-        await W.Longhorn.Writer("prune", "data-prune-0").WriteRandomAsync(0, 100_000, 13, ct);
-        var first = Assert.Single((await engine.BackupAppAsync(W.Selector, "prune", NullObserver.Instance, ct)).Volumes).LonghornBackup;
+        var volume = await DeployCopyWithDataAsync("prune", 13, ct);
+        var first = await BackUpAsync(engine, "prune", ct);
 
         // The share goes away after the second backup is written, before the first is pruned.
         var events = new TargetGoesAway(W, "apps/prune");
@@ -299,11 +302,8 @@ public abstract class VolumeBackupTests(BlueGreenFixture f)
     {
         var ct = Timeout;
         var engine = EngineWith(o => o with { VolumeDeletionTimeout = TimeSpan.FromSeconds(5) });
-        W.CopyApp("redis", "stuck");
-        await W.DeployAsync("stuck", ct);
-        var volume = await W.VolumeOfAsync("stuck", "data-stuck-0", ct);
-        await W.Longhorn.Writer("stuck", "data-stuck-0").WriteRandomAsync(0, 100_000, 14, ct);
-        var first = Assert.Single((await engine.BackupAppAsync(W.Selector, "stuck", NullObserver.Instance, ct)).Volumes).LonghornBackup;
+        var volume = await DeployCopyWithDataAsync("stuck", 14, ct);
+        var first = await BackUpAsync(engine, "stuck", ct);
 
         W.Longhorn.Faults.ForVolume(volume).DeleteError = "simulated NFS write error";
         try

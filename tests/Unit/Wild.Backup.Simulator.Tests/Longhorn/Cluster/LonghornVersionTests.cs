@@ -44,15 +44,22 @@ public sealed class LonghornVersionTests(VersionClusters clusters) : IClassFixtu
     private static Task<LhBackup> CreateBareBackupAsync(LonghornCluster lh, string name, string snapshot) =>
         lh.Backups.CreateNamespacedAsync(new LhBackup { Metadata = new V1ObjectMeta { Name = name }, Spec = new LhBackup.SpecT { SnapshotName = snapshot } }, Ns);
 
+    /// <summary>A 16Mi claim with data from <paramref name="seed"/> and a ready snapshot of its volume.</summary>
+    private static async Task<(string Volume, string Snapshot)> SnapshotOfNewClaimAsync(LonghornCluster lh, string ns, int seed)
+    {
+        var volume = await lh.ClaimWithDataAsync(ns, "data", "16Mi", 4096, seed);
+        var snapshot = Unique("snap");
+        await lh.SnapshotAsync(volume, snapshot);
+        return (volume, snapshot);
+    }
+
     [Theory]
     [MemberData(nameof(Versions))]
     public async Task A_backup_without_the_backup_volume_label_is_a_webhook_500_before_1_10_and_labelled_by_1_10(string version)
     {
         var lh = clusters[version];
         await using var ns = await TestNamespace.CreateAsync(lh.Client);
-        var volume = await lh.ClaimWithDataAsync(ns, "data", "16Mi", 4096, seed: 1);
-        var snapshot = Unique("snap");
-        await lh.SnapshotAsync(volume, snapshot);
+        var (volume, snapshot) = await SnapshotOfNewClaimAsync(lh, ns, seed: 1);
         var name = Unique("backup");
         if (LonghornVersion.Parse(version).Minor < 10)
         {
@@ -94,9 +101,7 @@ public sealed class LonghornVersionTests(VersionClusters clusters) : IClassFixtu
     {
         var lh = clusters[version];
         await using var ns = await TestNamespace.CreateAsync(lh.Client);
-        var volume = await lh.ClaimWithDataAsync(ns, "data", "16Mi", 4096, seed: 3);
-        var snapshot = Unique("snap");
-        await lh.SnapshotAsync(volume, snapshot);
+        var (volume, snapshot) = await SnapshotOfNewClaimAsync(lh, ns, seed: 3);
         lh.Longhorn.Faults.ForTarget("default").Unavailable = true;
         try
         {
@@ -116,9 +121,7 @@ public sealed class LonghornVersionTests(VersionClusters clusters) : IClassFixtu
     {
         var lh = clusters["1.10"];
         await using var ns = await TestNamespace.CreateAsync(lh.Client);
-        var volume = await lh.ClaimWithDataAsync(ns, "data", "16Mi", 4096, seed: 11);
-        var snapshot = Unique("snap");
-        await lh.SnapshotAsync(volume, snapshot);
+        var (volume, snapshot) = await SnapshotOfNewClaimAsync(lh, ns, seed: 11);
         var other = Unique("other");
         Directory.CreateDirectory(Path.Combine(lh.Longhorn.TargetDirectory, other));
         await lh.BackupTargets.CreateNamespacedAsync(new LhBackupTarget
