@@ -328,6 +328,33 @@ public abstract class VolumeBackupTests(BlueGreenFixture f)
         Assert.False(InStore(volume, first));
     }
 
+    [Fact]
+    public async Task While_the_target_is_unavailable_a_backup_fails_with_longhorns_reason_and_keeps_the_previous_one()
+    {
+        var ct = Timeout;
+        var engine = new WildBackupEngine(ClusterWorld.EngineOptions);
+        await DeployCopyWithDataAsync("offline", 16, ct);
+        var first = await engine.BackupAppAsync(W.Selector, "offline", NullObserver.Instance, ct);
+        W.Longhorn.Faults.ForTarget("default").Unavailable = true;
+        try
+        {
+            await EventuallyAsync(async t => (await W.GetAsync(LonghornApi.BackupTargets, LonghornApi.Namespace, "default", t)).Bool("status", "available") == false, "target unavailable");
+            var ex = await Assert.ThrowsAsync<LonghornException>(() => engine.BackupAppAsync(W.Selector, "offline", NullObserver.Instance, ct));
+            // 1.9 and 1.10 refuse the Backup in their validator; 1.7 and 1.8 admit it and it ends in Error.
+            Assert.Equal(W.Version.BackupValidatorChecksTarget ? "LonghornBackupRefused" : "LonghornBackupFailed", ex.ErrorId);
+            Assert.Equal(WildErrorKind.Unreachable, ex.Kind);
+            Assert.Contains("backup target default is not available", ex.Message);
+            Assert.Contains("data-offline-0", ex.Message);
+            Assert.DoesNotContain("Cannot reach the cluster", ex.Message);
+        }
+        finally
+        {
+            W.Longhorn.Faults.ForTarget("default").Unavailable = false;
+        }
+        Assert.Equal(first.CreatedAt, (await engine.GetAppBackupAsync(W.Selector, "offline", null, ct))!.CreatedAt);
+        await EventuallyAsync(async t => (await W.GetAsync(LonghornApi.BackupTargets, LonghornApi.Namespace, "default", t)).Bool("status", "available") == true, "target back");
+    }
+
     /// <summary>Makes the backup target unavailable once the backup is being verified (written, not yet published or pruned),
     /// and waits until Longhorn reports it so.</summary>
     private sealed class TargetGoesAway(ClusterWorld w, string target) : IOperationObserver
