@@ -150,7 +150,50 @@ public sealed class BlockStoreReader(IBackupStore store)
         }
     }
 
-    /// <summary>One block of a backup, verified (see <see cref="ReadBlocksAsync"/>).</summary>
+    /// <summary>
+    /// Like <see cref="ReadBlocksAsync(BlockMap, CancellationToken)"/>, with up to <paramref name="readAhead"/> blocks read,
+    /// decompressed and verified in parallel ahead of the consumer (on the thread pool); still yielded in offset order.
+    /// Memory is bounded by the read-ahead, never by the volume. A failure is raised when its block's turn comes; reads
+    /// still running when the consumer stops (failure, cancellation, early exit) are awaited before this returns.
+    /// </summary>
+    public async IAsyncEnumerable<BackupBlock> ReadBlocksAsync(BlockMap map, int readAhead, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (readAhead < 1) throw new ArgumentOutOfRangeException(nameof(readAhead));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var pending = new Queue<Task<BackupBlock>>();
+        var next = 0;
+        try
+        {
+            while (next < map.Blocks.Count || pending.Count > 0)
+            {
+                while (pending.Count < readAhead && next < map.Blocks.Count)
+                {
+                    var mapping = map.Blocks[next++];
+                    pending.Enqueue(Task.Run(() => ReadBlockAsync(map, mapping, stop.Token), stop.Token));
+                }
+                var block = await pending.Dequeue().ConfigureAwait(false);
+                ct.ThrowIfCancellationRequested();
+                yield return block;
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            foreach (var t in pending)
+            {
+                try
+                {
+                    await t.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // The consumer stopped (or an earlier block failed): what these reads found no longer matters.
+                }
+            }
+        }
+    }
+
+    /// <summary>One block of a backup, verified (see <see cref="ReadBlocksAsync(BlockMap, CancellationToken)"/>).</summary>
     public async Task<BackupBlock> ReadBlockAsync(BlockMap map, BlockMapping mapping, CancellationToken ct)
     {
         var path = BlockStorePaths.Block(map.VolumeName, mapping.BlockChecksum);
