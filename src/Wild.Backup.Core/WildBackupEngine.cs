@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using Wild.Backup.Core.Backups;
 using Wild.Backup.Core.Errors;
+using Wild.Backup.Core.Images;
 using Wild.Backup.Core.Instances;
 using Wild.Backup.Core.Progress;
 using Wild.Backup.Core.Restores;
@@ -75,13 +76,16 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
     // ----- backup -----
 
     /// <summary>Backs up one app's configuration (latest only, verified, atomic).</summary>
-    public Task<BackupInfo> BackupAppAsync(InstanceSelector selector, string app, IOperationObserver observer, CancellationToken ct) => Guarded(ct, t => BackupAppCoreAsync(selector, app, observer, t));
+    /// <param name="exportImages">Also write <c>volumes/{pvc}.qcow2</c> of each volume (on anyway when config.yaml says
+    /// <c>cloud.backup.exportImages: true</c>, see <see cref="ImageSettings"/>).</param>
+    public Task<BackupInfo> BackupAppAsync(InstanceSelector selector, string app, IOperationObserver observer, CancellationToken ct, bool exportImages = false) =>
+        Guarded(ct, t => BackupAppCoreAsync(selector, app, observer, exportImages, t));
 
-    private async Task<BackupInfo> BackupAppCoreAsync(InstanceSelector selector, string app, IOperationObserver observer, CancellationToken ct)
+    private async Task<BackupInfo> BackupAppCoreAsync(InstanceSelector selector, string app, IOperationObserver observer, bool exportImages, CancellationToken ct)
     {
         WildName.Validate(app, "app");
         await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
-        var job = AppJob(scope, scope.Directory.GetApp(scope.Instance, app));
+        var job = AppJob(scope, scope.Directory.GetApp(scope.Instance, app), exportImages);
         return await SingleAsync(RunBackupsAsync(scope, [job], observer, null, ct)).ConfigureAwait(false);
     }
 
@@ -90,28 +94,28 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
     /// committed. One app failing does not stop the others; storage that cannot be reached or is full stops the run
     /// (every further app would fail the same way) after reporting the apps it happened to.
     /// </summary>
-    public async IAsyncEnumerable<BackupOutcome> BackupAppsAsync(InstanceSelector selector, IReadOnlyList<string>? apps, IOperationObserver observer, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<BackupOutcome> BackupAppsAsync(InstanceSelector selector, IReadOnlyList<string>? apps, IOperationObserver observer, [EnumeratorCancellation] CancellationToken ct, bool exportImages = false)
     {
         var slot = new StallSlot();
         var abandon = CancellationTokenSource.CreateLinkedTokenSource(ct); // not disposed: an abandoned step may still hold its token
-        var outcomes = BackupAppsCoreAsync(selector, apps, observer, abandon.Token).GetAsyncEnumerator(abandon.Token);
+        var outcomes = BackupAppsCoreAsync(selector, apps, observer, exportImages, abandon.Token).GetAsyncEnumerator(abandon.Token);
         await using (outcomes.ConfigureAwait(false))
         {
             while (await Guarded(ct, _ => outcomes.MoveNextAsync().AsTask(), slot, abandon).ConfigureAwait(false)) yield return outcomes.Current;
         }
     }
 
-    private async IAsyncEnumerable<BackupOutcome> BackupAppsCoreAsync(InstanceSelector selector, IReadOnlyList<string>? apps, IOperationObserver observer, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<BackupOutcome> BackupAppsCoreAsync(InstanceSelector selector, IReadOnlyList<string>? apps, IOperationObserver observer, bool exportImages, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
         var jobs = new List<BackupJob>();
         var failures = new List<BackupOutcome>();
-        if (apps is null) jobs.AddRange(scope.Directory.ListApps(scope.Instance).Select(a => AppJob(scope, a)));
+        if (apps is null) jobs.AddRange(scope.Directory.ListApps(scope.Instance).Select(a => AppJob(scope, a, exportImages)));
         foreach (var name in apps?.Distinct(StringComparer.Ordinal) ?? [])
         {
             try
             {
-                jobs.Add(AppJob(scope, scope.Directory.GetApp(scope.Instance, name)));
+                jobs.Add(AppJob(scope, scope.Directory.GetApp(scope.Instance, name), exportImages));
             }
             catch (WildBackupException ex)
             {
@@ -144,11 +148,17 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
     {
         /// <summary>The app, for app backups (its Longhorn volumes are backed up too).</summary>
         public WildApp? AppInfo { get; init; }
+        /// <summary>Write an image of each volume into the backup (<c>volumes/{pvc}.qcow2</c>).</summary>
+        public bool ExportImages { get; init; }
     }
 
-    private static BackupJob AppJob(Scope scope, WildApp app) =>
+    private static BackupJob AppJob(Scope scope, WildApp app, bool exportImages = false) =>
         new(app.Name, BackupLayout.App(scope.Instance.Name, app.Name), app.Name, "backup_app", $"app '{app.Name}'", "apps/" + app.Name,
-            $"Backing up app {app.Name}", (snapshot, warn) => BackupSources.ForApp(snapshot, app, warn)) { AppInfo = app };
+            $"Backing up app {app.Name}", (snapshot, warn) => BackupSources.ForApp(snapshot, app, warn))
+        {
+            AppInfo = app,
+            ExportImages = exportImages || ImageSettings.ExportImages(scope.Instance),
+        };
 
     /// <summary>The one outcome of a one-job run: its backup, or its error rethrown.</summary>
     private static async Task<BackupInfo> SingleAsync(IAsyncEnumerable<BackupOutcome> outcomes)
@@ -397,7 +407,24 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
         private async Task PlanVolumesAsync(JobState s, BackupRecord? previous, CancellationToken ct)
         {
             s.Volumes = await volumes.PlanAsync(s.Job.AppInfo!, previous, s.Progress, ct).ConfigureAwait(false);
-            s.Contents = s.Contents! with { Volumes = s.Volumes.Exports };
+            var exports = s.Volumes.Exports;
+            if (s.Job.ExportImages)
+            {
+                // The image is read back from Longhorn's store right after its backup: the disk's size again in bytes moved.
+                var source = new LonghornImageSource(options.OpenStore, options.StorageCallTimeout);
+                var target = ImageSettings.LonghornTarget(scope.Instance);
+                exports = [.. exports.Select(e => e with
+                {
+                    EstimatedBytes = 2 * e.EstimatedBytes,
+                    WriteImageAsync = async (record, stream, advanced, t) =>
+                    {
+                        s.Progress.Verbose($"Writing the image of claim {record.Pvc} from Longhorn backup {record.LonghornBackup}");
+                        var made = await source.WriteAsync(record, target, ImageFormat.Qcow2, stream, advanced, t).ConfigureAwait(false);
+                        return new BackupImageRecord { File = "", Format = "qcow2", VirtualSize = made.VolumeSize, LonghornBackup = record.LonghornBackup, ExportedAt = DateTimeOffset.UtcNow };
+                    },
+                })];
+            }
+            s.Contents = s.Contents! with { Volumes = exports };
         }
 
         /// <summary>The previous backup's record (for its volumes), read from the live path of a repaired slot; null when
