@@ -1,3 +1,5 @@
+using Wild.Backup.Core.Storage;
+
 namespace Wild.Backup.Core.Images;
 
 /// <summary>The disk image formats <see cref="VolumeImageWriter"/> writes.</summary>

@@ -1,4 +1,5 @@
 using Wild.Backup.Core.Images;
+using Wild.Backup.Core.Storage;
 using Wild.Backup.Testing;
 using Xunit;
 
@@ -19,7 +20,9 @@ public sealed class VolumeImageWriterTests
         var reference = dir.Combine("reference.raw");
         await using var refFile = new FileStream(reference, FileMode.CreateNew, FileAccess.ReadWrite);
         refFile.SetLength(size);
-        await using var output = new FileStream(image, FileMode.CreateNew, FileAccess.Write);
+        // Through a store's stream, as the product writes (it leaves holes: ISparseWriteStream).
+        await using var store = new LocalDirectoryStore(dir.Path);
+        await using var output = await store.CreateFileAsync(Path.GetFileName(image), CreateOptions.ExclusiveNew, Ct);
         var writer = new VolumeImageWriter(format, size, extents, output);
         await writer.BeginAsync(Ct);
         foreach (var e in extents)
@@ -72,6 +75,9 @@ public sealed class VolumeImageWriterTests
         var (image, reference, _) = await WriteAsync(dir, ImageFormat.Raw, size, extents);
         Assert.Equal(size, new FileInfo(image).Length);
         await QemuImg.CompareAsync(image, "raw", reference);
+        // Only the extents (and the last page, which sets the length) take space.
+        var data = extents.Sum(e => e.Length);
+        Assert.InRange(Wild.Backup.Core.Tests.Support.FileAllocation.Of(image), 0, data + 2 * 65536);
     }
 
     [Fact]

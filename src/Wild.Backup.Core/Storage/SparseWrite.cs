@@ -1,7 +1,9 @@
-namespace Wild.Backup.Core.Images;
+namespace Wild.Backup.Core.Storage;
 
 /// <summary>A write stream that can leave a hole: move its write position forward without writing, so the range reads
-/// as zeros and, where the file system allows, takes no space.</summary>
+/// as zeros and, where the file system allows, takes no space (a sparse file). The streams of
+/// <see cref="IBackupStore.CreateFileAsync"/> implement it (local files: lseek; NFS: the next WRITE's offset; the
+/// wrappers pass it on); a hole at the very end does not extend the file until something is written after it.</summary>
 public interface ISparseWriteStream
 {
     /// <summary>Advances the write position by <paramref name="bytes"/> without writing them.</summary>
