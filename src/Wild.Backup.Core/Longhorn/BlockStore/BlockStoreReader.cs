@@ -197,11 +197,19 @@ public sealed class BlockStoreReader(IBackupStore store)
     public async Task<BackupBlock> ReadBlockAsync(BlockMap map, BlockMapping mapping, CancellationToken ct)
     {
         var path = BlockStorePaths.Block(map.VolumeName, mapping.BlockChecksum);
-        var stored = await ReadOrAsync(path, ex => BlockError(map, mapping, path, "is missing", ex), ct).ConfigureAwait(false);
+        ArraySegment<byte> stored;
+        try
+        {
+            stored = await ReadBlockFileAsync(path, (int)map.BlockSize, ct).ConfigureAwait(false);
+        }
+        catch (NotFoundException ex)
+        {
+            throw BlockError(map, mapping, path, "is missing", ex);
+        }
         byte[] data;
         try
         {
-            data = BlockCodec.Decode(map.CompressionMethod, stored, (int)map.BlockSize);
+            data = BlockCodec.DecodeSegment(map.CompressionMethod, stored, (int)map.BlockSize);
         }
         catch (InvalidDataException ex)
         {
@@ -210,7 +218,33 @@ public sealed class BlockStoreReader(IBackupStore store)
         var actual = BlockChecksum.Of(data);
         if (actual != mapping.BlockChecksum) throw BlockError(map, mapping, path, $"fails its checksum (content hashes to {actual})", null);
         if (data.Length != map.BlockSize) throw BlockError(map, mapping, path, $"holds {data.Length} bytes instead of {map.BlockSize}", null);
-        return new BackupBlock(mapping.Offset, mapping.BlockChecksum, data, stored.Length);
+        return new BackupBlock(mapping.Offset, mapping.BlockChecksum, data, stored.Count);
+    }
+
+    /// <summary>A whole <c>.blk</c>, read into one array sized for a block (an incompressible one is a few bytes larger and
+    /// grows it once), so a block costs one or two allocations and no copy.</summary>
+    private async Task<ArraySegment<byte>> ReadBlockFileAsync(string path, int blockSize, CancellationToken ct)
+    {
+        var stream = await Store.OpenReadAsync(path, ct).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[blockSize];
+            var n = 0;
+            var probe = new byte[1];
+            while (true)
+            {
+                if (n == buffer.Length)
+                {
+                    // Full: a stored "none" block is exactly this; anything more grows the array.
+                    if (await stream.ReadAsync(probe, ct).ConfigureAwait(false) == 0) return new ArraySegment<byte>(buffer);
+                    Array.Resize(ref buffer, buffer.Length + Math.Max(4096, buffer.Length / 8));
+                    buffer[n++] = probe[0];
+                }
+                var read = await stream.ReadAsync(buffer.AsMemory(n), ct).ConfigureAwait(false);
+                if (read == 0) return new ArraySegment<byte>(buffer, 0, n);
+                n += read;
+            }
+        }
     }
 
     /// <summary>
