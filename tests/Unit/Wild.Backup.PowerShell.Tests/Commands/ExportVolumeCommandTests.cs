@@ -79,6 +79,12 @@ public abstract class ExportVolumeCommandTests(ExportVolumeFixture f)
         Assert.Equal(image.Size, new FileInfo(file).Length);
         Assert.Contains(ps.Streams.Progress, p => p.StatusDescription.StartsWith("Writing image", StringComparison.Ordinal) && p.PercentComplete is >= 30 and <= 90);
 
+        // The design's command line does the same (into the backup this time).
+        (output, ps) = Ps.Invoke("wild app export-volume immich --claim immich-data --data-dir $data --destination $dest");
+        Assert.Empty(ps.Streams.Error);
+        Assert.True(((VolumeImageInfo)Assert.Single(output).BaseObject).InBackup);
+        Assert.True(File.Exists(Path.Combine(W.World.BackupDir("apps/immich"), "volumes", "immich-data.qcow2")));
+
         (output, ps) = Ps.Invoke($"Export-WildVolume immich -Path '{file}' -BackupTarget /nonexistent/longhorn -Force -DataDir $data -Destination $dest");
         var error = Assert.Single(ps.Streams.Error);
         Assert.StartsWith("LonghornTargetUnreadable,", error.FullyQualifiedErrorId);
