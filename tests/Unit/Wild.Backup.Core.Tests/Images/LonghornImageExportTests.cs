@@ -69,6 +69,15 @@ public sealed class LonghornImageExportTests
         }
     }
 
+    /// <summary>A volume of <paramref name="sizeMiB"/> full of seeded random data, backed up as backup-1; its block map.</summary>
+    private static async Task<BlockMap> BackedUpAsync(SimulatedBackups sim, string volume, int sizeMiB, string method, int seed)
+    {
+        await sim.CreateVolumeAsync(volume, sizeMiB * MiB, method);
+        await sim.WriteAsync(volume, 0, Random((int)(sizeMiB * MiB), seed));
+        await sim.BackupAsync(volume, "backup-1");
+        return await sim.Reader.ReadBlockMapAsync(volume, "backup-1", Ct);
+    }
+
     private static async Task<ImageExportResult> ExportAsync(BlockStoreReader reader, string volume, string backup, ImageFormat format, string path)
     {
         var map = await reader.ReadBlockMapAsync(volume, backup, Ct);
@@ -154,10 +163,7 @@ public sealed class LonghornImageExportTests
     {
         await using var sim = new SimulatedBackups();
         const string v = "pvc-damaged";
-        await sim.CreateVolumeAsync(v, 16 * MiB, "lz4");
-        await sim.WriteAsync(v, 0, Random((int)(16 * MiB), 30));
-        await sim.BackupAsync(v, "backup-1");
-        var map = await sim.Reader.ReadBlockMapAsync(v, "backup-1", Ct);
+        var map = await BackedUpAsync(sim, v, 16, "lz4", 30);
         var victim = map.Blocks[5];
         var blk = sim.BlockFile(v, victim.BlockChecksum);
         if (damage == "missing") File.Delete(blk);
@@ -186,10 +192,7 @@ public sealed class LonghornImageExportTests
     {
         await using var sim = new SimulatedBackups();
         const string v = "pvc-swapped";
-        await sim.CreateVolumeAsync(v, 8 * MiB, "none");
-        await sim.WriteAsync(v, 0, Random((int)(8 * MiB), 31));
-        await sim.BackupAsync(v, "backup-1");
-        var map = await sim.Reader.ReadBlockMapAsync(v, "backup-1", Ct);
+        var map = await BackedUpAsync(sim, v, 8, "none", 31);
         var blk = sim.BlockFile(v, map.Blocks[2].BlockChecksum);
         var bytes = await File.ReadAllBytesAsync(blk);
         bytes[12345] ^= 1; // still a valid "none" block: only the checksum can tell
@@ -204,10 +207,7 @@ public sealed class LonghornImageExportTests
     {
         await using var sim = new SimulatedBackups();
         const string v = "pvc-cancel";
-        await sim.CreateVolumeAsync(v, 20 * MiB, "lz4");
-        await sim.WriteAsync(v, 0, Random((int)(20 * MiB), 40));
-        await sim.BackupAsync(v, "backup-1");
-        var map = await sim.Reader.ReadBlockMapAsync(v, "backup-1", Ct);
+        var map = await BackedUpAsync(sim, v, 20, "lz4", 40);
         var destDir = sim.Scratch("dest");
         Directory.CreateDirectory(destDir);
         await File.WriteAllTextAsync(Path.Combine(destDir, "vol.qcow2"), "previous image");
