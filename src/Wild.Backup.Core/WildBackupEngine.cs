@@ -419,8 +419,18 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
                     WriteImageAsync = async (record, stream, advanced, t) =>
                     {
                         s.Progress.Verbose($"Writing the image of claim {record.Pvc} from Longhorn backup {record.LonghornBackup}");
-                        var made = await source.WriteAsync(record, target, ImageFormat.Qcow2, stream, advanced, t).ConfigureAwait(false);
-                        return new BackupImageRecord { File = "", Format = "qcow2", VirtualSize = made.VolumeSize, LonghornBackup = record.LonghornBackup, ExportedAt = DateTimeOffset.UtcNow };
+                        try
+                        {
+                            var made = await source.WriteAsync(record, target, ImageFormat.Qcow2, stream, advanced, t).ConfigureAwait(false);
+                            return new BackupImageRecord { File = "", Format = "qcow2", VirtualSize = made.VolumeSize, LonghornBackup = record.LonghornBackup, ExportedAt = DateTimeOffset.UtcNow };
+                        }
+                        catch (WildBackupException ex) when (LonghornImageSource.IsSourceProblem(ex))
+                        {
+                            // The image is an extra copy: what Longhorn's store cannot give (unreadable, damaged) costs the
+                            // image, not the backup, whose volume data is in Longhorn's backup all the same.
+                            s.Progress.Warning($"No image of claim {record.Pvc} in this backup: {ex.Message}");
+                            return null;
+                        }
                     },
                 })];
             }

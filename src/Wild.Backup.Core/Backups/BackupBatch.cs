@@ -78,15 +78,21 @@ internal sealed class BackupBatch(IBackupStore store) : IAsyncDisposable
                 if (volume.WriteImageAsync is { } writeImage && !made.CarriedOver)
                 {
                     var name = StorePath.Combine(BackupLayout.AppFiles.VolumesDir, made.Pvc + ".qcow2");
-                    var target = await store.CreateFileAsync(StorePath.Combine(item.StagingPath, name), CreateOptions.ExclusiveNew, ct).ConfigureAwait(false);
+                    var path = StorePath.Combine(item.StagingPath, name);
+                    BackupImageRecord? image;
+                    var target = await store.CreateFileAsync(path, CreateOptions.ExclusiveNew, ct).ConfigureAwait(false);
                     await using (target)
                     {
                         using var hashing = new HashingStream(target);
-                        var image = await writeImage(made, hashing, Advanced, ct).ConfigureAwait(false);
+                        image = await writeImage(made, hashing, Advanced, ct).ConfigureAwait(false);
                         await hashing.FlushAsync(ct).ConfigureAwait(false);
-                        item.Files.Add(new BackupFileRecord(name, hashing.BytesWritten, hashing.HashHex()));
-                        made = made with { Image = image with { File = name } };
+                        if (image is not null)
+                        {
+                            item.Files.Add(new BackupFileRecord(name, hashing.BytesWritten, hashing.HashHex()));
+                            made = made with { Image = image with { File = name } };
+                        }
                     }
+                    if (image is null) await store.DeleteFileAsync(path, ct).ConfigureAwait(false);
                 }
                 item.Volumes.Add(made);
                 done = start + volume.EstimatedBytes;

@@ -67,6 +67,12 @@ public sealed class LonghornImageSource(Func<string, IBackupStore> open, TimeSpa
         }
     }
 
+    /// <summary>True for failures of the Longhorn side (its store unreadable, the backup missing or damaged), as opposed
+    /// to the destination's (no space, unreachable) or a cancellation.</summary>
+    public static bool IsSourceProblem(WildBackupException ex) =>
+        ex.ErrorId == "LonghornTargetUnreadable" || ex is CorruptBackupException || (ex is NotFoundException && ex.ErrorId.StartsWith("Longhorn", StringComparison.Ordinal))
+        || (ex is InvalidInputException && ex.ErrorId is "UnsupportedBackupTarget" or "InvalidBackupTarget" or "InvalidBackupUrl");
+
     private static WildBackupException Unreadable(string shown, BackupVolumeRecord volume, Exception ex) =>
         new(WildErrorKind.Unreachable, "LonghornTargetUnreadable",
             $"Cannot read Longhorn's backup store at {shown} (claim '{volume.Pvc}'). Give -BackupTarget (or cloud.backup.longhornTarget in config.yaml) " +

@@ -126,7 +126,7 @@ public sealed class VolumeImageEngineTests(BlueGreenFixture f) : IClassFixture<B
     }
 
     [Fact]
-    public async Task An_unreadable_Longhorn_store_or_an_unknown_claim_is_a_clear_error_and_changes_nothing()
+    public async Task An_unreadable_Longhorn_store_or_an_unknown_claim_fails_an_export_cleanly_and_costs_a_backup_only_its_image()
     {
         var ct = Timeout;
         await DeployWithDataAsync("redis", "redis", "data-redis-0", ct);
@@ -147,5 +147,22 @@ public sealed class VolumeImageEngineTests(BlueGreenFixture f) : IClassFixture<B
 
         Assert.Equal(before, await File.ReadAllTextAsync(Path.Combine(W.World.BackupDir("apps/redis"), "backup.json")));
         Assert.Empty(Directory.GetFiles(Path.Combine(W.World.BackupDir("apps/redis"), "volumes")));
+
+        // In a backup the image is an extra: when Longhorn's store cannot be read, the backup is taken without it, saying so.
+        SetLonghornTarget(missing);
+        try
+        {
+            var events = new RecordingObserver();
+            var info = await Engine.BackupAppAsync(W.Selector, "redis", events, ct, exportImages: true);
+            Assert.Null(Assert.Single(info.Volumes).Image);
+            Assert.DoesNotContain(info.Files, x => x.Name.StartsWith("volumes/", StringComparison.Ordinal));
+            Assert.Empty(Directory.GetFiles(Path.Combine(W.World.BackupDir("apps/redis"), "volumes")));
+            Assert.Contains(events.Events, e => e.Kind == OperationEventKind.Warning && e.Milestone.Contains("No image of claim data-redis-0") && e.Milestone.Contains(missing));
+            Assert.True(Assert.Single(await Engine.TestBackupsAsync(W.Selector, ["redis"], false, null, NullObserver.Instance, ct)).Passed);
+        }
+        finally
+        {
+            SetLonghornTarget(null);
+        }
     }
 }
