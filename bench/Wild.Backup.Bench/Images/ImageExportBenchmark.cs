@@ -85,6 +85,7 @@ public sealed class ImageExportBenchmark : IBenchmark
             var oursPath = Path.Combine(images, "ours.qcow2");
             File.Delete(oursPath);
             var peak = new PeakSampler();
+            var cpu0 = Cpu();
             var sw = Stopwatch.StartNew();
             await using (var store = new LocalDirectoryStore(target))
             await using (var dest = new LocalDirectoryStore(images))
@@ -95,19 +96,22 @@ public sealed class ImageExportBenchmark : IBenchmark
                     (s, ct) => LonghornImageExport.WriteAsync(reader, map, ImageFormat.Qcow2, s, null, ct), default);
             }
             var ours = sw.Elapsed;
+            var oursCpu = Cpu() - cpu0;
             var peakMiB = peak.Stop() / (double)MiB;
 
             // Baseline: Longhorn-style restore to a raw volume, then qemu-img convert.
             Flush();
             var restored = "r-" + run;
+            cpu0 = Cpu();
             sw.Restart();
             var op = await plane.StartRestoreAsync(new RestoreRequest { VolumeName = restored, FromBackup = url }, default);
             var rs = await op.WaitAsync(TimeSpan.FromHours(1), default);
             if (!string.IsNullOrEmpty(rs.Error)) throw new InvalidOperationException("restore: " + rs.Error);
             var restoreTime = sw.Elapsed;
+            var restoreCpu = Cpu() - cpu0;
             var qemuPath = Path.Combine(images, "qemu.qcow2");
             File.Delete(qemuPath);
-            await RunAsync("qemu-img", "convert", "-O", "qcow2", plane.GetVolumeDataPath(restored), qemuPath);
+            var convertCpu = await ConvertAsync(plane.GetVolumeDataPath(restored), qemuPath);
             var baseline = sw.Elapsed;
             await plane.DeleteVolumeAsync(restored, default);
 
@@ -119,6 +123,35 @@ public sealed class ImageExportBenchmark : IBenchmark
                 $"speed-up {baseline / ours:F2}x | image ours {oursSize / (double)MiB:F1} MiB (allocated {Allocated(oursPath) / (double)MiB:F1}), " +
                 $"qemu-img {qemuSize / (double)MiB:F1} MiB (allocated {Allocated(qemuPath) / (double)MiB:F1}), ratio {oursSize / (double)qemuSize:F3} | " +
                 $"peak working-set growth during ours {peakMiB:F0} MiB | identical (qemu-img compare)"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"       CPU: ours {oursCpu.TotalSeconds:F1} s | restore {restoreCpu.TotalSeconds:F1} s + qemu-img {convertCpu.TotalSeconds:F1} s = {(restoreCpu + convertCpu).TotalSeconds:F1} s | " +
+                $"load average at the end {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+        }
+    }
+
+    private static TimeSpan Cpu()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.TotalProcessorTime;
+    }
+
+    /// <summary><c>qemu-img convert -O qcow2</c>; returns its CPU time (user + system, from bash's <c>times</c>).</summary>
+    private static async Task<TimeSpan> ConvertAsync(string raw, string qcow2)
+    {
+        var psi = new ProcessStartInfo("bash", ["-c", "qemu-img convert -O qcow2 \"$1\" \"$2\" && times", "_", raw, qcow2]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("bash did not start");
+        var output = await p.StandardOutput.ReadToEndAsync();
+        var err = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        if (p.ExitCode != 0) throw new InvalidOperationException("qemu-img convert: " + err);
+        // times: shell user/sys, then children user/sys, as "0m1.234s 0m0.056s".
+        var children = output.Trim().Split('\n')[^1].Split(' ');
+        return Parse(children[0]) + Parse(children[1]);
+
+        static TimeSpan Parse(string t)
+        {
+            var m = t.IndexOf('m');
+            return TimeSpan.FromMinutes(int.Parse(t[..m], CultureInfo.InvariantCulture)) + TimeSpan.FromSeconds(double.Parse(t[(m + 1)..^1], CultureInfo.InvariantCulture));
         }
     }
 
