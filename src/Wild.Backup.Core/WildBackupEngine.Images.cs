@@ -79,7 +79,7 @@ public sealed partial class WildBackupEngine
         if (!into && volumes.Count > 1)
             throw new InvalidInputException("ClaimRequired", $"The backup of app '{app}' has {volumes.Count} volumes; give -Claim with -Path (one of: {string.Join(", ", volumes.Select(v => v.Pvc))}).");
 
-        var sourceStores = new LonghornImageSource(_options.OpenStore, _options.StorageCallTimeout);
+        var sourceStores = new LonghornImageSource(OpenWatchedStore);
         var target = request.BackupTarget ?? ImageSettings.LonghornTarget(scope.Instance);
         var results = new List<VolumeImageInfo>();
         var imageStore = into ? scope.Store : null;
@@ -94,7 +94,7 @@ public sealed partial class WildBackupEngine
             else
             {
                 (var parent, imageName) = SplitFileLocation(request.Path!);
-                imageStore = new TimeoutStore(_options.OpenStore(parent), _options.StorageCallTimeout);
+                imageStore = OpenWatchedStore(parent);
                 imageDir = "";
             }
             var range = Milestones.ExportImage.WritingImage;
@@ -168,7 +168,8 @@ public sealed partial class WildBackupEngine
                 },
             };
         }
-        var updated = record with { Files = files, Volumes = volumes };
+        var directories = record.Directories.Contains(BackupLayout.AppFiles.VolumesDir) ? record.Directories : [.. record.Directories, BackupLayout.AppFiles.VolumesDir];
+        var updated = record with { Files = files, Volumes = volumes, Directories = directories };
         var tmp = StorePath.Combine(dir, BackupLayout.RecordFile + ".tmp");
         try
         {

@@ -189,7 +189,7 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
     private async IAsyncEnumerable<BackupOutcome> RunBackupsAsync(Scope scope, IReadOnlyList<BackupJob> jobs, IOperationObserver observer, ProgressReporter? overall, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var volumes = new AppVolumeBackups(scope.Instance, scope.Destination, _options, OpenClusterOf);
-        var run = new BackupRun(scope, new InstanceSnapshot(scope.Instance), _options, volumes);
+        var run = new BackupRun(scope, new InstanceSnapshot(scope.Instance), _options, volumes, OpenWatchedStore);
         var range = new Milestone(0, "Backing up apps", 100);
         var states = new JobState?[jobs.Count];
         JobState State(int i) => states[i] ??= new JobState(jobs[i], new ProgressReporter(observer, jobs[i].Target, jobs[i].Activity, overall?.Target));
@@ -248,7 +248,7 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
     }
 
     /// <summary>The state of one backup run against one destination: free space, directories made, whether storage failed.</summary>
-    private sealed class BackupRun(Scope scope, InstanceSnapshot snapshot, EngineOptions options, AppVolumeBackups volumes)
+    private sealed class BackupRun(Scope scope, InstanceSnapshot snapshot, EngineOptions options, AppVolumeBackups volumes, Func<string, IBackupStore> openStore)
     {
         private readonly HashSet<string> _parentsMade = new(StringComparer.Ordinal);
         private long? _free;
@@ -411,7 +411,7 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
             if (s.Job.ExportImages)
             {
                 // The image is read back from Longhorn's store right after its backup: the disk's size again in bytes moved.
-                var source = new LonghornImageSource(options.OpenStore, options.StorageCallTimeout);
+                var source = new LonghornImageSource(openStore);
                 var target = ImageSettings.LonghornTarget(scope.Instance);
                 exports = [.. exports.Select(e => e with
                 {
@@ -736,10 +736,16 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
         var directory = InstanceDirectory.Resolve(selector.DataDir);
         var instance = directory.ResolveInstance(selector.Instance);
         var destination = DestinationResolver.Resolve(selector.Destination, instance);
-        // Outermost: every store call of the scope under a deadline, watched by the Guarded call running this scope.
+        return Task.FromResult(new Scope(directory, instance, OpenWatchedStore(destination), StoreFactory.Redact(destination)));
+    }
+
+    /// <summary>A store for <paramref name="destination"/>, outermost every call under a deadline, watched by the Guarded
+    /// call running on this flow (the backup destination; Longhorn's store an image is read from; an image's target).</summary>
+    private IBackupStore OpenWatchedStore(string destination)
+    {
         var store = new TimeoutStore(_options.OpenStore(destination), _options.StorageCallTimeout);
         CurrentSlot.Value?.Watch(store);
-        return Task.FromResult(new Scope(directory, instance, store, StoreFactory.Redact(destination)));
+        return store;
     }
 
     /// <summary>The stall watch of the engine call running on this flow (see <see cref="Guarded{T}"/>).</summary>

@@ -9,9 +9,10 @@ namespace Wild.Backup.Core.Images;
 /// Opens the Longhorn block store a volume record's backup lives in — where its URL says (Longhorn's target, e.g.
 /// <c>nfs://nas:/backups</c>, read by the product's NFS client) or where the user says it is readable from here (a
 /// copy, a mount, another URL) — and writes the image of that backup. A store that cannot be read is an error naming
-/// the URL tried and how to give another.
+/// the URL tried and how to give another. <paramref name="open"/> opens a destination string as a store, with the
+/// caller's wrappers (the engine's: per-call deadlines watched by the running operation).
 /// </summary>
-public sealed class LonghornImageSource(Func<string, IBackupStore> open, TimeSpan callTimeout)
+public sealed class LonghornImageSource(Func<string, IBackupStore> open)
 {
     /// <summary>Writes the image of <paramref name="volume"/>'s Longhorn backup to <paramref name="output"/>.</summary>
     public async Task<ImageExportResult> WriteAsync(BackupVolumeRecord volume, string? backupTarget, ImageFormat format, Stream output,
@@ -31,7 +32,7 @@ public sealed class LonghornImageSource(Func<string, IBackupStore> open, TimeSpa
         if (url.BackupName is null) throw new InvalidInputException("InvalidBackupUrl", $"The backup URL of claim '{volume.Pvc}' names no backup.");
         var where = string.IsNullOrWhiteSpace(backupTarget) ? BackupTargetLocation.ToDestination(url.TargetUrl) : backupTarget;
         var shown = StoreFactory.Redact(where);
-        var store = new TimeoutStore(open(where), callTimeout);
+        var store = open(where);
         try
         {
             try
