@@ -4,6 +4,9 @@
 .DESCRIPTION
     wild app backup <app> [<app>…]                      Backup-WildApp <app>
     wild app backup --all                               Backup-WildApp -All
+    wild app backup <app> --export-images               Backup-WildApp -ExportImages (also volumes/{pvc}.qcow2)
+    wild app export-volume <app> [--claim <pvc>] [--path <file>] [--format qcow2|raw] [--backup-target <dir|nfs://…>]
+                                                        Export-WildVolume (disk images from Longhorn's block store)
     wild cluster backup                                 Backup-WildCluster
     wild app restore <app> [--from-instance <name>]     Restore-WildApp (blue-green: creates <app>-restore)
     wild cluster restore [--from-instance <name>]       Restore-WildCluster
@@ -52,10 +55,12 @@ function wild {
 
     $words = [System.Collections.Generic.List[string]]::new()
     $options = @{}
-    $flags = @{ '--instance' = 'Instance'; '--data-dir' = 'DataDir'; '--destination' = 'Destination'; '--server' = 'Server'; '--from-instance' = 'FromInstance'; '--timeout' = 'TimeoutSeconds' }
+    $flags = @{ '--instance' = 'Instance'; '--data-dir' = 'DataDir'; '--destination' = 'Destination'; '--server' = 'Server'; '--from-instance' = 'FromInstance'; '--timeout' = 'TimeoutSeconds'
+        '--claim' = 'Claim'; '--path' = 'Path'; '--format' = 'Format'; '--backup-target' = 'BackupTarget' }
     for ($i = 0; $i -lt @($Arguments).Count; $i++) {
         $a = $Arguments[$i]
         if ($a -eq '--all') { $options['All'] = $true }
+        elseif ($a -eq '--export-images') { $options['ExportImages'] = $true }
         elseif ($a -in @('-h', '--help', 'help')) { $words.Clear(); break }
         elseif ($flags.ContainsKey($a)) {
             if ($i + 1 -ge $Arguments.Count) { throw "wild: $a needs a value. See: wild help" }
@@ -79,14 +84,19 @@ function wild {
     if ($options.ContainsKey('TimeoutSeconds')) { $timeout['TimeoutSeconds'] = [int]$options['TimeoutSeconds'] }
     $from = @{}
     if ($options.ContainsKey('FromInstance')) { $from['FromInstance'] = $options['FromInstance'] }
+    $images = @{}
+    if ($options['ExportImages']) { $images['ExportImages'] = $true }
+    $export = @{}
+    foreach ($k in 'Claim', 'Path', 'Format', 'BackupTarget') { if ($options.ContainsKey($k)) { $export[$k] = $options[$k] } }
 
     switch ("$noun $verb") {
         'app backup' {
-            if ($options['All']) { Backup-WildApp -All @storage @timeout }
-            elseif ($targets.Count -gt 0) { Backup-WildApp -Name $targets @storage @timeout }
+            if ($options['All']) { Backup-WildApp -All @storage @timeout @images }
+            elseif ($targets.Count -gt 0) { Backup-WildApp -Name $targets @storage @timeout @images }
             else { throw 'wild app backup: name an app, or use --all.' }
         }
         'cluster backup' { Backup-WildCluster @storage @timeout }
+        'app export-volume' { Need 'Export-WildVolume'; One $targets 'wild app export-volume'; Export-WildVolume -Name $targets[0] @storage @from @timeout @export }
         'app restore' { Need 'Restore-WildApp'; One $targets 'wild app restore'; Restore-WildApp -Name $targets[0] @storage @from @timeout }
         'cluster restore' { Restore-WildCluster @storage @from @timeout }
         'app restore-switch' { Need 'Switch-WildRestore'; One $targets 'wild app restore-switch'; Switch-WildRestore -Name $targets[0] @common @timeout }

@@ -23,6 +23,7 @@
         'Get-WildBackup'
         'Test-WildBackup'
         'Test-WildBackupDestination'
+        'Export-WildVolume'
         'Get-WildOperation'
         'Wait-WildOperation'
         'Stop-WildOperation'

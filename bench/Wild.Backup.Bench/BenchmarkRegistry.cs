@@ -15,6 +15,7 @@ public static class BenchmarkRegistry
         ["api-load"] = new Api.ApiLoadBenchmark(),
         ["config-backup"] = new ConfigBackup.ConfigBackupBenchmark(),
         ["sse-fanout"] = new Api.SseFanoutBenchmark(),
+        ["image-export"] = new Images.ImageExportBenchmark(),
         ["nfs"] = new Nfs.NfsThroughputBenchmark(),
     };
 }

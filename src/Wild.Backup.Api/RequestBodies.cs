@@ -55,11 +55,17 @@ public static class RequestBodies
     };
 }
 
-/// <summary>Body of backup requests (all fields optional).</summary>
-public sealed record BackupRequest(int? TimeoutSeconds = null);
+/// <summary>Body of backup requests (all fields optional). <c>exportImages</c> (app backups): also write
+/// <c>volumes/{pvc}.qcow2</c>.</summary>
+public sealed record BackupRequest(int? TimeoutSeconds = null, bool ExportImages = false);
 
 /// <summary>Body of <c>POST …/apps/backup</c>: the apps to back up (null: all of them).</summary>
-public sealed record BackupAppsRequest(string[]? Apps = null, int? TimeoutSeconds = null);
+public sealed record BackupAppsRequest(string[]? Apps = null, int? TimeoutSeconds = null, bool ExportImages = false);
+
+/// <summary>Body of <c>POST …/apps/{app}/volumes/export</c>: which claim (null: all), where (null: into the backup),
+/// <c>qcow2</c> or <c>raw</c>, and where Longhorn's store is readable from the server.</summary>
+public sealed record ExportVolumeBody(string? Claim = null, string? Path = null, string? Format = null, string? FromInstance = null,
+    string? BackupTarget = null, bool Replace = false, int? TimeoutSeconds = null);
 
 /// <summary>Body of <c>POST …/apps/{app}/restore</c>: the design's <c>fromInstance</c> and <c>strategy</c>.</summary>
 public sealed record RestoreRequest(string? FromInstance = null, string? Strategy = null, int? TimeoutSeconds = null);

@@ -28,8 +28,30 @@ public static class Routes
 
         // Backup
         instance.MapPost("/apps/{app}/backup", async (string instance, string app, HttpRequest req, OperationCatalog ops, ApiOptions o, CancellationToken ct) =>
-            Accepted(await ops.BackupAppAsync(Name(instance, "instance"), Name(app, "app"), RequestBodies.Timeout((await Body(req, o, new BackupRequest())).TimeoutSeconds), ct)))
-            .WithSummary("Back up an app (202 + operation id)");
+        {
+            var body = await Body(req, o, new BackupRequest());
+            return Accepted(await ops.BackupAppAsync(Name(instance, "instance"), Name(app, "app"), RequestBodies.Timeout(body.TimeoutSeconds), ct, body.ExportImages));
+        }).WithSummary("Back up an app (202 + operation id)");
+        instance.MapPost("/apps/{app}/volumes/export", async (string instance, string app, HttpRequest req, OperationCatalog ops, ApiOptions o) =>
+        {
+            var body = await Body(req, o, new ExportVolumeBody());
+            var format = body.Format?.ToLowerInvariant() switch
+            {
+                null or "qcow2" => Core.Images.ImageFormat.Qcow2,
+                "raw" => Core.Images.ImageFormat.Raw,
+                _ => throw new InvalidInputException("InvalidFormat", "format must be qcow2 or raw."),
+            };
+            return Accepted(ops.ExportVolume(Name(instance, "instance"), new VolumeExportRequest
+            {
+                App = Name(app, "app"),
+                Claim = body.Claim,
+                Path = body.Path,
+                Format = format,
+                FromInstance = body.FromInstance is null ? null : Name(body.FromInstance, "instance"),
+                BackupTarget = body.BackupTarget,
+                Replace = body.Replace,
+            }, RequestBodies.Timeout(body.TimeoutSeconds)));
+        }).WithSummary("Write disk images of an app's volumes from Longhorn's block store (202 + operation id)");
         instance.MapGet("/apps/{app}/backup", async (string instance, string app, WildBackupEngine engine, ApiOptions o, CancellationToken ct) =>
             await engine.GetAppBackupAsync(Sel(o, Name(instance, "instance")), Name(app, "app"), null, ct) is { } b
                 ? Results.Json(b, OperationResults.Json)
@@ -38,7 +60,7 @@ public static class Routes
         instance.MapPost("/apps/backup", async (string instance, HttpRequest req, OperationCatalog ops, ApiOptions o, CancellationToken ct) =>
         {
             var body = await Body(req, o, new BackupAppsRequest());
-            return Accepted(await ops.BackupAppsAsync(Name(instance, "instance"), body.Apps, RequestBodies.Timeout(body.TimeoutSeconds), ct));
+            return Accepted(await ops.BackupAppsAsync(Name(instance, "instance"), body.Apps, RequestBodies.Timeout(body.TimeoutSeconds), ct, body.ExportImages));
         }).WithSummary("Back up several apps, or all of them (202 + operation id)");
         instance.MapPost("/backup", async (string instance, HttpRequest req, OperationCatalog ops, ApiOptions o, CancellationToken ct) =>
             Accepted(await ops.BackupAllAsync(Name(instance, "instance"), RequestBodies.Timeout((await Body(req, o, new BackupRequest())).TimeoutSeconds), ct)))

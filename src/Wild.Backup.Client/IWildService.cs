@@ -12,7 +12,11 @@ public abstract record OperationRequest(string Instance)
     public TimeSpan? StepTimeout { get; init; }
 }
 
-public sealed record BackupAppsRequest(string Instance, IReadOnlyList<string>? Apps) : OperationRequest(Instance);
+public sealed record BackupAppsRequest(string Instance, IReadOnlyList<string>? Apps) : OperationRequest(Instance)
+{
+    /// <summary>Also write <c>volumes/{pvc}.qcow2</c> of each volume into the backup.</summary>
+    public bool ExportImages { get; init; }
+}
 public sealed record BackupAllRequest(string Instance) : OperationRequest(Instance);
 public sealed record BackupClusterRequest(string Instance) : OperationRequest(Instance);
 public sealed record RestoreClusterRequest(string Instance, string? FromInstance) : OperationRequest(Instance);
@@ -20,6 +24,7 @@ public sealed record TestBackupsRequest(string Instance, IReadOnlyList<string>? 
 public sealed record RestoreAppRequest(string Instance, string App, string? FromInstance, string? Strategy = null) : OperationRequest(Instance);
 public sealed record SwitchRestoreRequest(string Instance, string App) : OperationRequest(Instance);
 public sealed record CleanupRestoreRequest(string Instance, string App, bool DiscardRestore) : OperationRequest(Instance);
+public sealed record ExportVolumeRequest(string Instance, Core.VolumeExportRequest Export) : OperationRequest(Instance);
 
 /// <summary>One thing that happened to a watched operation: its new state, and the engine event (<see cref="Detail"/>) or
 /// result item (<see cref="Output"/>) behind it.</summary>

@@ -43,8 +43,9 @@ public sealed class LocalWildService : IWildService
 
     public async Task<OperationRecord> StartAsync(OperationRequest request, CancellationToken ct) => request switch
     {
-        BackupAppsRequest { Apps: [var one] } r => await _catalog.BackupAppAsync(r.Instance, one, r.StepTimeout, ct).ConfigureAwait(false),
-        BackupAppsRequest r => await _catalog.BackupAppsAsync(r.Instance, r.Apps, r.StepTimeout, ct).ConfigureAwait(false),
+        BackupAppsRequest { Apps: [var one] } r => await _catalog.BackupAppAsync(r.Instance, one, r.StepTimeout, ct, r.ExportImages).ConfigureAwait(false),
+        BackupAppsRequest r => await _catalog.BackupAppsAsync(r.Instance, r.Apps, r.StepTimeout, ct, r.ExportImages).ConfigureAwait(false),
+        ExportVolumeRequest r => _catalog.ExportVolume(r.Instance, r.Export, r.StepTimeout),
         BackupAllRequest r => await _catalog.BackupAllAsync(r.Instance, r.StepTimeout, ct).ConfigureAwait(false),
         BackupClusterRequest r => await _catalog.BackupClusterAsync(r.Instance, r.StepTimeout, ct).ConfigureAwait(false),
         RestoreClusterRequest r => _catalog.RestoreCluster(r.Instance, r.FromInstance, r.StepTimeout),

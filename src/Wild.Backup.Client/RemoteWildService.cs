@@ -71,8 +71,18 @@ public sealed class RemoteWildService : IWildService
         var timeout = request.StepTimeout is { } t ? (int?)Math.Max(1, (int)t.TotalSeconds) : null;
         var (path, body) = request switch
         {
-            BackupAppsRequest { Apps: [var one] } r => ($"{I(r.Instance)}/apps/{Uri.EscapeDataString(one)}/backup", (object)new { timeoutSeconds = timeout }),
-            BackupAppsRequest r => ($"{I(r.Instance)}/apps/backup", new { apps = r.Apps, timeoutSeconds = timeout }),
+            BackupAppsRequest { Apps: [var one] } r => ($"{I(r.Instance)}/apps/{Uri.EscapeDataString(one)}/backup", (object)new { timeoutSeconds = timeout, exportImages = r.ExportImages }),
+            BackupAppsRequest r => ($"{I(r.Instance)}/apps/backup", new { apps = r.Apps, timeoutSeconds = timeout, exportImages = r.ExportImages }),
+            ExportVolumeRequest r => ($"{I(r.Instance)}/apps/{Uri.EscapeDataString(r.Export.App)}/volumes/export", new
+            {
+                claim = r.Export.Claim,
+                path = r.Export.Path,
+                format = r.Export.Format == Core.Images.ImageFormat.Raw ? "raw" : "qcow2",
+                fromInstance = r.Export.FromInstance,
+                backupTarget = r.Export.BackupTarget,
+                replace = r.Export.Replace,
+                timeoutSeconds = timeout,
+            }),
             BackupAllRequest r => ($"{I(r.Instance)}/backup", new { timeoutSeconds = timeout }),
             BackupClusterRequest r => ($"{I(r.Instance)}/cluster/backup", new { timeoutSeconds = timeout }),
             RestoreClusterRequest r => ($"{I(r.Instance)}/cluster/restore", new { fromInstance = r.FromInstance, timeoutSeconds = timeout }),

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using Wild.Backup.Core.Backups;
 using Wild.Backup.Core.Errors;
+using Wild.Backup.Core.Images;
 using Wild.Backup.Core.Instances;
 using Wild.Backup.Core.Kubernetes;
 using Wild.Backup.Core.Longhorn.Product;
@@ -80,13 +81,16 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
     // ----- backup -----
 
     /// <summary>Backs up one app's configuration (latest only, verified, atomic).</summary>
-    public Task<BackupInfo> BackupAppAsync(InstanceSelector selector, string app, IOperationObserver observer, CancellationToken ct) => Guarded(ct, t => BackupAppCoreAsync(selector, app, observer, t));
+    /// <param name="exportImages">Also write <c>volumes/{pvc}.qcow2</c> of each volume (on anyway when config.yaml says
+    /// <c>cloud.backup.exportImages: true</c>, see <see cref="ImageSettings"/>).</param>
+    public Task<BackupInfo> BackupAppAsync(InstanceSelector selector, string app, IOperationObserver observer, CancellationToken ct, bool exportImages = false) =>
+        Guarded(ct, t => BackupAppCoreAsync(selector, app, observer, exportImages, t));
 
-    private async Task<BackupInfo> BackupAppCoreAsync(InstanceSelector selector, string app, IOperationObserver observer, CancellationToken ct)
+    private async Task<BackupInfo> BackupAppCoreAsync(InstanceSelector selector, string app, IOperationObserver observer, bool exportImages, CancellationToken ct)
     {
         WildName.Validate(app, "app");
         await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
-        var job = AppJob(scope, scope.Directory.GetApp(scope.Instance, app));
+        var job = AppJob(scope, scope.Directory.GetApp(scope.Instance, app), exportImages);
         return await SingleAsync(RunBackupsAsync(scope, [job], observer, null, ct)).ConfigureAwait(false);
     }
 
@@ -95,28 +99,28 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
     /// committed. One app failing does not stop the others; storage that cannot be reached or is full stops the run
     /// (every further app would fail the same way) after reporting the apps it happened to.
     /// </summary>
-    public async IAsyncEnumerable<BackupOutcome> BackupAppsAsync(InstanceSelector selector, IReadOnlyList<string>? apps, IOperationObserver observer, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<BackupOutcome> BackupAppsAsync(InstanceSelector selector, IReadOnlyList<string>? apps, IOperationObserver observer, [EnumeratorCancellation] CancellationToken ct, bool exportImages = false)
     {
         var slot = new StallSlot();
         var abandon = CancellationTokenSource.CreateLinkedTokenSource(ct); // not disposed: an abandoned step may still hold its token
-        var outcomes = BackupAppsCoreAsync(selector, apps, observer, abandon.Token).GetAsyncEnumerator(abandon.Token);
+        var outcomes = BackupAppsCoreAsync(selector, apps, observer, exportImages, abandon.Token).GetAsyncEnumerator(abandon.Token);
         await using (outcomes.ConfigureAwait(false))
         {
             while (await Guarded(ct, _ => outcomes.MoveNextAsync().AsTask(), slot, abandon).ConfigureAwait(false)) yield return outcomes.Current;
         }
     }
 
-    private async IAsyncEnumerable<BackupOutcome> BackupAppsCoreAsync(InstanceSelector selector, IReadOnlyList<string>? apps, IOperationObserver observer, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<BackupOutcome> BackupAppsCoreAsync(InstanceSelector selector, IReadOnlyList<string>? apps, IOperationObserver observer, bool exportImages, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var scope = await OpenScopeAsync(selector, ct).ConfigureAwait(false);
         var jobs = new List<BackupJob>();
         var failures = new List<BackupOutcome>();
-        if (apps is null) jobs.AddRange(scope.Directory.ListApps(scope.Instance).Select(a => AppJob(scope, a)));
+        if (apps is null) jobs.AddRange(scope.Directory.ListApps(scope.Instance).Select(a => AppJob(scope, a, exportImages)));
         foreach (var name in apps?.Distinct(StringComparer.Ordinal) ?? [])
         {
             try
             {
-                jobs.Add(AppJob(scope, scope.Directory.GetApp(scope.Instance, name)));
+                jobs.Add(AppJob(scope, scope.Directory.GetApp(scope.Instance, name), exportImages));
             }
             catch (WildBackupException ex)
             {
@@ -149,11 +153,17 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
     {
         /// <summary>The app, for app backups (its Longhorn volumes are backed up too).</summary>
         public WildApp? AppInfo { get; init; }
+        /// <summary>Write an image of each volume into the backup (<c>volumes/{pvc}.qcow2</c>).</summary>
+        public bool ExportImages { get; init; }
     }
 
-    private static BackupJob AppJob(Scope scope, WildApp app) =>
+    private static BackupJob AppJob(Scope scope, WildApp app, bool exportImages = false) =>
         new(app.Name, BackupLayout.App(scope.Instance.Name, app.Name), app.Name, "backup_app", $"app '{app.Name}'", "apps/" + app.Name,
-            $"Backing up app {app.Name}", (snapshot, warn) => BackupSources.ForApp(snapshot, app, warn)) { AppInfo = app };
+            $"Backing up app {app.Name}", (snapshot, warn) => BackupSources.ForApp(snapshot, app, warn))
+        {
+            AppInfo = app,
+            ExportImages = exportImages || ImageSettings.ExportImages(scope.Instance),
+        };
 
     /// <summary>The one outcome of a one-job run: its backup, or its error rethrown.</summary>
     private static async Task<BackupInfo> SingleAsync(IAsyncEnumerable<BackupOutcome> outcomes)
@@ -184,7 +194,7 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
     private async IAsyncEnumerable<BackupOutcome> RunBackupsAsync(Scope scope, IReadOnlyList<BackupJob> jobs, IOperationObserver observer, ProgressReporter? overall, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var volumes = new AppVolumeBackups(scope.Instance, scope.Destination, _options, OpenClusterOf);
-        var run = new BackupRun(scope, new InstanceSnapshot(scope.Instance), _options, volumes);
+        var run = new BackupRun(scope, new InstanceSnapshot(scope.Instance), _options, volumes, OpenWatchedStore);
         var range = new Milestone(0, "Backing up apps", 100);
         var states = new JobState?[jobs.Count];
         JobState State(int i) => states[i] ??= new JobState(jobs[i], new ProgressReporter(observer, jobs[i].Target, jobs[i].Activity, overall?.Target));
@@ -243,7 +253,7 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
     }
 
     /// <summary>The state of one backup run against one destination: free space, directories made, whether storage failed.</summary>
-    private sealed class BackupRun(Scope scope, InstanceSnapshot snapshot, EngineOptions options, AppVolumeBackups volumes)
+    private sealed class BackupRun(Scope scope, InstanceSnapshot snapshot, EngineOptions options, AppVolumeBackups volumes, Func<string, IBackupStore> openStore)
     {
         private readonly HashSet<string> _parentsMade = new(StringComparer.Ordinal);
         private long? _free;
@@ -402,7 +412,34 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
         private async Task PlanVolumesAsync(JobState s, BackupRecord? previous, CancellationToken ct)
         {
             s.Volumes = await volumes.PlanAsync(s.Job.AppInfo!, previous, s.Progress, ct).ConfigureAwait(false);
-            s.Contents = s.Contents! with { Volumes = s.Volumes.Exports };
+            var exports = s.Volumes.Exports;
+            if (s.Job.ExportImages)
+            {
+                // The image is read back from Longhorn's store right after its backup: the disk's size again in bytes moved.
+                var source = new LonghornImageSource(openStore);
+                var target = ImageSettings.LonghornTarget(scope.Instance);
+                exports = [.. exports.Select(e => e with
+                {
+                    EstimatedBytes = 2 * e.EstimatedBytes,
+                    WriteImageAsync = async (record, stream, advanced, t) =>
+                    {
+                        s.Progress.Verbose($"Writing the image of claim {record.Pvc} from Longhorn backup {record.LonghornBackup}");
+                        try
+                        {
+                            var made = await source.WriteAsync(record, target, ImageFormat.Qcow2, stream, advanced, t).ConfigureAwait(false);
+                            return new BackupImageRecord { File = "", Format = "qcow2", VirtualSize = made.VolumeSize, LonghornBackup = record.LonghornBackup, ExportedAt = DateTimeOffset.UtcNow };
+                        }
+                        catch (WildBackupException ex) when (LonghornImageSource.IsSourceProblem(ex))
+                        {
+                            // The image is an extra copy: what Longhorn's store cannot give (unreadable, damaged) costs the
+                            // image, not the backup, whose volume data is in Longhorn's backup all the same.
+                            s.Progress.Warning($"No image of claim {record.Pvc} in this backup: {ex.Message}");
+                            return null;
+                        }
+                    },
+                })];
+            }
+            s.Contents = s.Contents! with { Volumes = exports };
         }
 
         /// <summary>The previous backup's record (for its volumes), read from the live path of a repaired slot; null when
@@ -741,10 +778,16 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
         var directory = InstanceDirectory.Resolve(selector.DataDir);
         var instance = directory.ResolveInstance(selector.Instance);
         var destination = DestinationResolver.Resolve(selector.Destination, instance);
-        // Outermost: every store call of the scope under a deadline, watched by the Guarded call running this scope.
+        return Task.FromResult(new Scope(directory, instance, OpenWatchedStore(destination), StoreFactory.Redact(destination)));
+    }
+
+    /// <summary>A store for <paramref name="destination"/>, outermost every call under a deadline, watched by the Guarded
+    /// call running on this flow (the backup destination; Longhorn's store an image is read from; an image's target).</summary>
+    private IBackupStore OpenWatchedStore(string destination)
+    {
         var store = new TimeoutStore(_options.OpenStore(destination), _options.StorageCallTimeout);
         CurrentSlot.Value?.Watch(store);
-        return Task.FromResult(new Scope(directory, instance, store, StoreFactory.Redact(destination)));
+        return store;
     }
 
     /// <summary>The stall watch of the engine call running on this flow (see <see cref="Guarded{T}"/>).</summary>

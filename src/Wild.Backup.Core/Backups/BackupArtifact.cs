@@ -49,4 +49,11 @@ public sealed record BackupContents(IReadOnlyList<BackupArtifact> Artifacts, IRe
 
 /// <summary>One volume backed up during the export ("Exporting data", by bytes): <see cref="RunAsync"/> reports the bytes
 /// it has moved as increments and returns the volume's record.</summary>
-public sealed record VolumeExport(string Name, long EstimatedBytes, Func<Action<long>, CancellationToken, Task<BackupVolumeRecord>> RunAsync);
+public sealed record VolumeExport(string Name, long EstimatedBytes, Func<Action<long>, CancellationToken, Task<BackupVolumeRecord>> RunAsync)
+{
+    /// <summary>When set, an image of the volume is written into the backup once <see cref="RunAsync"/> has made its record
+    /// (<c>volumes/{pvc}.qcow2</c>): to the stream given, reporting bytes as increments; returns the image's record, or
+    /// null when the image could not be made from its source (said as a warning): the file is then dropped and the backup
+    /// goes on without it.</summary>
+    public Func<BackupVolumeRecord, Stream, Action<long>, CancellationToken, Task<BackupImageRecord?>>? WriteImageAsync { get; init; }
+}

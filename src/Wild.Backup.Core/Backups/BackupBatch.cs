@@ -69,11 +69,32 @@ internal sealed class BackupBatch(IBackupStore store) : IAsyncDisposable
             {
                 progress.Bytes(export, done, total, volume.Name);
                 var start = done;
-                item.Volumes.Add(await volume.RunAsync(n =>
+                void Advanced(long n)
                 {
                     done += n;
                     progress.Bytes(export, Math.Min(done, total), total, volume.Name);
-                }, ct).ConfigureAwait(false));
+                }
+                var made = await volume.RunAsync(Advanced, ct).ConfigureAwait(false);
+                if (volume.WriteImageAsync is { } writeImage && !made.CarriedOver)
+                {
+                    var name = StorePath.Combine(BackupLayout.AppFiles.VolumesDir, made.Pvc + ".qcow2");
+                    var path = StorePath.Combine(item.StagingPath, name);
+                    BackupImageRecord? image;
+                    var target = await store.CreateFileAsync(path, CreateOptions.ExclusiveNew, ct).ConfigureAwait(false);
+                    await using (target)
+                    {
+                        using var hashing = new HashingStream(target);
+                        image = await writeImage(made, hashing, Advanced, ct).ConfigureAwait(false);
+                        await hashing.FlushAsync(ct).ConfigureAwait(false);
+                        if (image is not null)
+                        {
+                            item.Files.Add(new BackupFileRecord(name, hashing.BytesWritten, hashing.HashHex()));
+                            made = made with { Image = image with { File = name } };
+                        }
+                    }
+                    if (image is null) await store.DeleteFileAsync(path, ct).ConfigureAwait(false);
+                }
+                item.Volumes.Add(made);
                 done = start + volume.EstimatedBytes;
             }
             foreach (var artifact in contents.Artifacts)

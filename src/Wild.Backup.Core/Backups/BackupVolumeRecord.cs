@@ -52,6 +52,23 @@ public sealed record BackupVolumeRecord
     /// <summary>True when this entry was carried over from the previous backup because the cluster could not be reached:
     /// the data is as of <see cref="BackedUpAt"/>, older than the backup's configuration.</summary>
     public bool CarriedOver { get; init; }
+    /// <summary>A portable image of the volume in this backup (<c>volumes/{pvc}.qcow2</c>), when one was exported; its size
+    /// and SHA-256 are in the backup's <c>files</c> like every file's.</summary>
+    public BackupImageRecord? Image { get; init; }
+}
+
+/// <summary>A disk image of a volume, written from Longhorn's block store (see <c>Images/LonghornImageExport</c>).</summary>
+public sealed record BackupImageRecord
+{
+    /// <summary>The file inside the backup: <c>volumes/{pvc}.qcow2</c>.</summary>
+    public required string File { get; init; }
+    /// <summary><c>qcow2</c> or <c>raw</c>.</summary>
+    public required string Format { get; init; }
+    /// <summary>The disk's size in bytes (what <c>qemu-img info</c> calls the virtual size).</summary>
+    public required long VirtualSize { get; init; }
+    /// <summary>The Longhorn Backup the image was made from.</summary>
+    public required string LonghornBackup { get; init; }
+    public DateTimeOffset? ExportedAt { get; init; }
 }
 
 /// <summary>A PersistentVolume's reference to a Secret (<c>spec.csi.nodeStageSecretRef</c> and the like).</summary>

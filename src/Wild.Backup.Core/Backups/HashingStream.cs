@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace Wild.Backup.Core.Backups;
 
 /// <summary>A write-only pass-through that computes SHA-256 and counts bytes on the way to the inner stream.</summary>
-internal sealed class HashingStream(Stream inner) : Stream
+internal sealed class HashingStream(Stream inner) : Stream, Storage.ISparseWriteStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
@@ -34,6 +34,17 @@ internal sealed class HashingStream(Stream inner) : Stream
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
+
+    /// <summary>A hole: hashed as the zeros it reads as, left a hole in the inner stream where it can.</summary>
+    public async ValueTask SkipAsync(long bytes, CancellationToken ct)
+    {
+        ReadOnlySpan<byte> zeros = ZeroPage;
+        for (var left = bytes; left > 0; left -= Math.Min(left, zeros.Length)) _hash.AppendData(zeros[..(int)Math.Min(left, zeros.Length)]);
+        BytesWritten += bytes;
+        await Storage.SparseWrite.SkipAsync(inner, bytes, ct).ConfigureAwait(false);
+    }
+
+    private static readonly byte[] ZeroPage = new byte[1 << 16];
     public override void Flush() => inner.Flush();
     public override Task FlushAsync(CancellationToken ct) => inner.FlushAsync(ct);
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();

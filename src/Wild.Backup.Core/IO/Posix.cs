@@ -44,6 +44,9 @@ internal static partial class Posix
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     private static unsafe partial nint write(int fd, byte* buf, nint count);
 
+    [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
+    private static partial long lseek(int fd, long offset, int whence);
+
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     internal static partial int close(int fd);
 
@@ -134,6 +137,13 @@ internal static partial class Posix
     }
 
     /// <summary>write(2) until everything is written.</summary>
+    /// <summary>lseek(SEEK_CUR): moves the file offset forward; what is skipped stays a hole (reads as zeros).</summary>
+    public static void SkipForward(FileDescriptor fd, long bytes, string shown)
+    {
+        const int SEEK_CUR = 1;
+        if (lseek(fd.Fd, bytes, SEEK_CUR) < 0) throw Error(Marshal.GetLastPInvokeError(), "lseek", shown);
+    }
+
     public static unsafe void Write(FileDescriptor fd, ReadOnlySpan<byte> data, string shown)
     {
         fixed (byte* p = data)

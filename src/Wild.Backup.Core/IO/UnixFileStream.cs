@@ -5,7 +5,7 @@ namespace Wild.Backup.Core.IO;
 /// no locking, no extra calls. Async methods complete synchronously (page-cache I/O; the engine runs storage calls on
 /// its own pool threads under a watchdog). Disposing a written file reports close(2) errors.
 /// </summary>
-internal sealed class UnixFileStream : Stream
+internal sealed class UnixFileStream : Stream, Storage.ISparseWriteStream
 {
     private readonly FileDescriptor _fd;
     private readonly string _shown;
@@ -77,6 +77,16 @@ internal sealed class UnixFileStream : Stream
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
+
+    /// <summary>Leaves a hole of <paramref name="bytes"/> (lseek forward).</summary>
+    public ValueTask SkipAsync(long bytes, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        if (!_write) throw new NotSupportedException();
+        Posix.SkipForward(_fd, bytes, _shown);
+        _position += bytes;
+        return ValueTask.CompletedTask;
+    }
 
     public override void Flush()
     {

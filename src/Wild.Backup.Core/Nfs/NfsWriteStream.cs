@@ -10,7 +10,7 @@ namespace Wild.Backup.Core.Nfs;
 /// the file is then registered for COMMIT by <see cref="NfsStore.FlushAsync"/>. The first failure poisons the stream: later
 /// calls throw it, and it is thrown once more by dispose only if no call has surfaced it yet.
 /// </summary>
-internal sealed class NfsWriteStream : Stream
+internal sealed class NfsWriteStream : Stream, Storage.ISparseWriteStream
 {
     private readonly NfsSession _session;
     private readonly NfsFileHandle _file;
@@ -78,6 +78,25 @@ internal sealed class NfsWriteStream : Stream
         WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
 
     public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Leaves a hole: what was buffered is sent, and the next WRITE goes <paramref name="bytes"/> further on (the
+    /// server keeps the gap sparse where its file system can).</summary>
+    public async ValueTask SkipAsync(long bytes, CancellationToken ct)
+    {
+        ThrowIfUnusable();
+        ct.ThrowIfCancellationRequested();
+        using var _ = ct.Register(static s => ((CancellationTokenSource)s!).Cancel(), _abort);
+        try
+        {
+            if (_fill > 0) await SendChunkAsync().ConfigureAwait(false);
+            _nextOffset += bytes;
+            _position += bytes;
+        }
+        catch (Exception ex)
+        {
+            throw Fault(ex, ct);
+        }
+    }
 
     /// <summary>Sends everything written so far and waits for the replies (not a COMMIT: durability is the store's FlushAsync).</summary>
     public override async Task FlushAsync(CancellationToken ct)

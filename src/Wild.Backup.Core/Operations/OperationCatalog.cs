@@ -18,12 +18,12 @@ public sealed partial class OperationCatalog(OperationManager manager, WildBacku
     private InstanceSelector Selector(string instance) => new(manager.Directory.DataDir, instance, destination);
 
     /// <summary><c>backup_app</c>: one app. Result: its BackupInfo.</summary>
-    public async Task<OperationRecord> BackupAppAsync(string instance, string app, TimeSpan? stepTimeout = null, CancellationToken ct = default)
+    public async Task<OperationRecord> BackupAppAsync(string instance, string app, TimeSpan? stepTimeout = null, CancellationToken ct = default, bool exportImages = false)
     {
         await engine.PreflightBackupAsync(Selector(instance), [app], false, ct).ConfigureAwait(false);
         return manager.Start(instance, "backup_app", app, "apps/" + app, async ctx =>
         {
-            var info = await engine.BackupAppAsync(Selector(instance), app, ctx.Observer, ctx.Cancellation).ConfigureAwait(false);
+            var info = await engine.BackupAppAsync(Selector(instance), app, ctx.Observer, ctx.Cancellation, exportImages).ConfigureAwait(false);
             ctx.Output(OperationResults.ToNode(info)!);
             return OperationResults.ToNode(info);
         }, stepTimeout);
@@ -31,14 +31,14 @@ public sealed partial class OperationCatalog(OperationManager manager, WildBacku
 
     /// <summary><c>backup_apps</c>: several apps (all when <paramref name="apps"/> is null), one failing not stopping the others.
     /// Result: <c>{"backups": [...], "failures": [...]}</c>; each item is also an output as it completes.</summary>
-    public async Task<OperationRecord> BackupAppsAsync(string instance, IReadOnlyList<string>? apps, TimeSpan? stepTimeout = null, CancellationToken ct = default)
+    public async Task<OperationRecord> BackupAppsAsync(string instance, IReadOnlyList<string>? apps, TimeSpan? stepTimeout = null, CancellationToken ct = default, bool exportImages = false)
     {
         foreach (var a in apps ?? []) WildName.Validate(a, "app");
         await PreflightStorageAsync(instance, ct).ConfigureAwait(false);
         var target = apps is { Count: 1 } ? apps[0] : "apps";
         return manager.Start(instance, "backup_apps", target, apps is { Count: 1 } ? "apps/" + apps[0] : "instance", async ctx =>
         {
-            var (backups, failures) = await CollectAsync(engine.BackupAppsAsync(Selector(instance), apps, ctx.Observer, ctx.Cancellation), ctx).ConfigureAwait(false);
+            var (backups, failures) = await CollectAsync(engine.BackupAppsAsync(Selector(instance), apps, ctx.Observer, ctx.Cancellation, exportImages), ctx).ConfigureAwait(false);
             return Finish(backups, failures, "apps");
         }, stepTimeout);
     }
@@ -123,6 +123,25 @@ public sealed partial class OperationCatalog(OperationManager manager, WildBacku
             }
             return new JsonObject { ["results"] = list };
         }, stepTimeout, e => (e.Percent, $"{e.Activity}: {e.Milestone}"));
+    }
+
+    /// <summary><c>export_volume</c>: disk images of an app's volumes from its latest backup, straight from Longhorn's
+    /// block store (the app's target: excludes its backups and restores). Result: <c>{"images": [...]}</c>, each also an output.</summary>
+    public OperationRecord ExportVolume(string instance, VolumeExportRequest request, TimeSpan? stepTimeout = null)
+    {
+        WildName.Validate(request.App, "app");
+        if (request.FromInstance is not null) WildName.Validate(request.FromInstance, "instance");
+        return manager.Start(instance, "export_volume", request.App, "apps/" + request.App, async ctx =>
+        {
+            var images = await engine.ExportVolumeAsync(Selector(instance), request, ctx.Observer, ctx.Cancellation).ConfigureAwait(false);
+            var list = new JsonArray();
+            foreach (var image in images)
+            {
+                ctx.Output(OperationResults.ToNode(image)!);
+                list.Add(OperationResults.ToNode(image));
+            }
+            return new JsonObject { ["images"] = list };
+        }, stepTimeout);
     }
 
     /// <summary>For multi-app runs whose apps may partly not exist (those are per-app failures): storage only.</summary>

@@ -53,4 +53,14 @@ public static class Milestones
         public static readonly Milestone RemovingDirectory = new(95, "Removing old directory");
         public static readonly Milestone Complete = new(100, "Cleanup complete");
     }
+
+    /// <summary>Writing a volume image from Longhorn's block store (<c>export_volume</c>).</summary>
+    public static class ExportImage
+    {
+        public static readonly Milestone ReadingBackup = new(10, "Reading backup");
+        public static readonly Milestone ConnectingToStore = new(20, "Connecting to Longhorn backup store");
+        public static readonly Milestone WritingImage = new(30, "Writing image", 90);
+        public static readonly Milestone Verifying = new(95, "Verifying image");
+        public static readonly Milestone Complete = new(100, "Export complete");
+    }
 }

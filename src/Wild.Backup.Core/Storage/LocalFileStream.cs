@@ -6,7 +6,7 @@ namespace Wild.Backup.Core.Storage;
 /// call to the thread pool; for page-cache I/O that hop costs more than the I/O. Blocking is safe here: the engine runs
 /// storage work on its own pool thread under the <see cref="TimeoutStore"/> watchdog, which abandons a call that hangs.
 /// </summary>
-internal sealed class LocalFileStream(Stream inner, Func<Exception, Exception> map) : Stream
+internal sealed class LocalFileStream(Stream inner, Func<Exception, Exception> map) : Stream, ISparseWriteStream
 {
     public override bool CanRead => inner.CanRead;
     public override bool CanSeek => inner.CanSeek;
@@ -40,6 +40,20 @@ internal sealed class LocalFileStream(Stream inner, Func<Exception, Exception> m
         return ValueTask.CompletedTask;
     }
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
+
+    /// <summary>A hole: the inner stream's own (lseek), else a forward seek (FileStream), else zeros.</summary>
+    public async ValueTask SkipAsync(long bytes, CancellationToken ct)
+    {
+        try
+        {
+            if (inner is not ISparseWriteStream && inner.CanSeek) inner.Seek(bytes, SeekOrigin.Current);
+            else await SparseWrite.SkipAsync(inner, bytes, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Mapped(ex) is { } m)
+        {
+            throw m;
+        }
+    }
 
     public override void Flush() => Do(() => { inner.Flush(); return 0; });
     public override Task FlushAsync(CancellationToken ct)

@@ -105,7 +105,7 @@ public sealed class TimeoutStore : DelegatingStore
     internal static void Observe(Task t) => t.ContinueWith(static x => _ = x.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
 
     /// <summary>A stream whose every call is tracked like a store call.</summary>
-    private sealed class TrackedStream(Stream inner, TimeoutStore owner) : Stream
+    private sealed class TrackedStream(Stream inner, TimeoutStore owner) : Stream, ISparseWriteStream
     {
         private int _disposed;
 
@@ -125,6 +125,7 @@ public sealed class TimeoutStore : DelegatingStore
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => new(owner.Track("write", () => inner.WriteAsync(buffer, ct).AsTask()));
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
         public override Task FlushAsync(CancellationToken ct) => owner.Track("flush", () => inner.FlushAsync(ct));
+        public ValueTask SkipAsync(long bytes, CancellationToken ct) => new(owner.Track("write", () => SparseWrite.SkipAsync(inner, bytes, ct).AsTask()));
 
         public override async ValueTask DisposeAsync()
         {

@@ -61,6 +61,12 @@ public sealed class BackupWildAppCommand : StorageCmdlet
     [Parameter(Mandatory = true, ParameterSetName = AllApps)]
     public SwitchParameter All { get; set; }
 
+    /// <summary>Also write a qcow2 image of each volume into the backup (<c>volumes/{pvc}.qcow2</c>), read back from
+    /// Longhorn's block store. Off by default: it doubles the storage. config.yaml <c>cloud.backup.exportImages: true</c>
+    /// turns it on for every backup.</summary>
+    [Parameter]
+    public SwitchParameter ExportImages { get; set; }
+
     /// <summary>Fail a step that makes no progress for this many seconds. Moving bytes count as progress; a step that reports
     /// rarely may also take a minute per GiB it moves.</summary>
     /// <value>300</value>
@@ -85,7 +91,7 @@ public sealed class BackupWildAppCommand : StorageCmdlet
         var destination = Call(ct => Service.DescribeDestinationAsync(instance, ct), Destination);
         var confirmed = apps.Where(a => ShouldProcess($"app '{a}' of instance '{instance}'", $"Back up to {destination}")).ToList();
         if (confirmed.Count == 0) return;
-        RunOperation(new BackupAppsRequest(instance, confirmed) { StepTimeout = TimeoutFrom(TimeoutSeconds) }, item =>
+        RunOperation(new BackupAppsRequest(instance, confirmed) { StepTimeout = TimeoutFrom(TimeoutSeconds), ExportImages = ExportImages }, item =>
         {
             if (!WriteFailure(item)) WriteObject(OperationResults.FromNode<BackupInfo>(item));
         });

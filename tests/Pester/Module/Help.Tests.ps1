@@ -63,6 +63,12 @@ Describe 'The examples' {
         Deploy-WildApp $cluster $w.Instance 'redis'
         $token = [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(16))
         $api = Start-WildApi -DataDir $w.Data -Destination $w.Dest -Environment @{ WILD_API_TOKEN = $token }
+        # Export-WildVolume's examples read Longhorn's store where this machine sees it (the simulator's backup directory),
+        # as its first example's remarks say: cloud.backup.longhornTarget in config.yaml.
+        $config = [IO.Path]::Combine($w.Instance, 'config.yaml')
+        $lines = [Collections.Generic.List[string]]::new([IO.File]::ReadAllLines($config))
+        $lines.Insert($lines.IndexOf('cloud:') + 1, "  backup:`n    longhornTarget: $([IO.Path]::Combine($w.Root, 'longhorn-target'))")
+        [IO.File]::WriteAllLines($config, $lines)
         $env:WILD_DATA_DIR = $w.Data
         $env:WILD_BACKUP_DEST = $w.Dest
         $env:WILD_API_TOKEN = $token
@@ -88,6 +94,7 @@ Describe 'The examples' {
     AfterAll {
         Disconnect-WildServer
         Remove-Item env:WILD_DATA_DIR, env:WILD_BACKUP_DEST, env:WILD_API_TOKEN -ErrorAction SilentlyContinue
+        Remove-Item /tmp/data-redis-0.raw -ErrorAction SilentlyContinue # Export-WildVolume's example 2
         Stop-WildProcess $api
         Stop-WildProcess $cluster
         Remove-WildWorld $w

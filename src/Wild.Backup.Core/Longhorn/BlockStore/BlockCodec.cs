@@ -48,18 +48,22 @@ public static class BlockCodec
     /// other compressor's magic (gzip vs lz4) is decoded with that one. Throws <see cref="InvalidDataException"/>
     /// when the bytes are not a valid stream of the method; never more than <paramref name="maxLength"/> bytes.
     /// </summary>
-    public static byte[] Decode(string method, ReadOnlySpan<byte> stored, int maxLength)
+    public static byte[] Decode(string method, ReadOnlySpan<byte> stored, int maxLength) => DecodeSegment(method, stored.ToArray(), maxLength);
+
+    /// <summary><see cref="Decode"/> of bytes already in an array (what the reader reads a <c>.blk</c> into): no copy of
+    /// the input, and a "none" block that fills its array is returned as it is.</summary>
+    public static byte[] DecodeSegment(string method, ArraySegment<byte> stored, int maxLength)
     {
         var effective = CompressionMethods.Effective(method);
-        if (effective == CompressionMethods.Gzip && stored.StartsWith(Lz4FrameMagic)) effective = CompressionMethods.Lz4;
-        else if (effective == CompressionMethods.Lz4 && stored.StartsWith(GzipMagic)) effective = CompressionMethods.Gzip;
+        if (effective == CompressionMethods.Gzip && stored.AsSpan().StartsWith(Lz4FrameMagic)) effective = CompressionMethods.Lz4;
+        else if (effective == CompressionMethods.Lz4 && stored.AsSpan().StartsWith(GzipMagic)) effective = CompressionMethods.Gzip;
 
         if (effective == CompressionMethods.None)
         {
-            if (stored.Length > maxLength) throw new InvalidDataException($"block is {stored.Length} bytes, more than {maxLength}");
-            return stored.ToArray();
+            if (stored.Count > maxLength) throw new InvalidDataException($"block is {stored.Count} bytes, more than {maxLength}");
+            return stored.Offset == 0 && stored.Count == stored.Array!.Length ? stored.Array : stored.ToArray();
         }
-        using var input = new MemoryStream(stored.ToArray(), writable: false);
+        using var input = new MemoryStream(stored.Array!, stored.Offset, stored.Count, writable: false);
         try
         {
             using Stream decoder = effective == CompressionMethods.Gzip

@@ -26,6 +26,8 @@ public sealed record BlockMap
         var blockSize = backup.BlockSize;
         if (blockSize <= 0 || blockSize > int.MaxValue)
             throw Corrupt(backup, cfgPath, $"block size {blockSize} is out of range");
+        // As Longhorn's restore (longhorn/backupstore deltablock.go, RestoreDeltaBlockBackup: "read invalid volume size"
+        // for a size of 0 or not a multiple of the block size): such a volume cannot have come from Longhorn.
         if (volumeSize <= 0 || volumeSize % blockSize != 0)
             throw Corrupt(backup, cfgPath, $"volume size {volumeSize} is not a positive multiple of the block size {blockSize}");
         long previous = -1;

@@ -150,15 +150,66 @@ public sealed class BlockStoreReader(IBackupStore store)
         }
     }
 
-    /// <summary>One block of a backup, verified (see <see cref="ReadBlocksAsync"/>).</summary>
+    /// <summary>
+    /// Like <see cref="ReadBlocksAsync(BlockMap, CancellationToken)"/>, with up to <paramref name="readAhead"/> blocks read,
+    /// decompressed and verified in parallel ahead of the consumer (on the thread pool); still yielded in offset order.
+    /// Memory is bounded by the read-ahead, never by the volume. A failure is raised when its block's turn comes; reads
+    /// still running when the consumer stops (failure, cancellation, early exit) are awaited before this returns.
+    /// </summary>
+    public async IAsyncEnumerable<BackupBlock> ReadBlocksAsync(BlockMap map, int readAhead, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (readAhead < 1) throw new ArgumentOutOfRangeException(nameof(readAhead));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var pending = new Queue<Task<BackupBlock>>();
+        var next = 0;
+        try
+        {
+            while (next < map.Blocks.Count || pending.Count > 0)
+            {
+                while (pending.Count < readAhead && next < map.Blocks.Count)
+                {
+                    var mapping = map.Blocks[next++];
+                    pending.Enqueue(Task.Run(() => ReadBlockAsync(map, mapping, stop.Token), stop.Token));
+                }
+                var block = await pending.Dequeue().ConfigureAwait(false);
+                ct.ThrowIfCancellationRequested();
+                yield return block;
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            foreach (var t in pending)
+            {
+                try
+                {
+                    await t.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // The consumer stopped (or an earlier block failed): what these reads found no longer matters.
+                }
+            }
+        }
+    }
+
+    /// <summary>One block of a backup, verified (see <see cref="ReadBlocksAsync(BlockMap, CancellationToken)"/>).</summary>
     public async Task<BackupBlock> ReadBlockAsync(BlockMap map, BlockMapping mapping, CancellationToken ct)
     {
         var path = BlockStorePaths.Block(map.VolumeName, mapping.BlockChecksum);
-        var stored = await ReadOrAsync(path, ex => BlockError(map, mapping, path, "is missing", ex), ct).ConfigureAwait(false);
+        ArraySegment<byte> stored;
+        try
+        {
+            stored = await ReadBlockFileAsync(path, (int)map.BlockSize, ct).ConfigureAwait(false);
+        }
+        catch (NotFoundException ex)
+        {
+            throw BlockError(map, mapping, path, "is missing", ex);
+        }
         byte[] data;
         try
         {
-            data = BlockCodec.Decode(map.CompressionMethod, stored, (int)map.BlockSize);
+            data = BlockCodec.DecodeSegment(map.CompressionMethod, stored, (int)map.BlockSize);
         }
         catch (InvalidDataException ex)
         {
@@ -167,7 +218,33 @@ public sealed class BlockStoreReader(IBackupStore store)
         var actual = BlockChecksum.Of(data);
         if (actual != mapping.BlockChecksum) throw BlockError(map, mapping, path, $"fails its checksum (content hashes to {actual})", null);
         if (data.Length != map.BlockSize) throw BlockError(map, mapping, path, $"holds {data.Length} bytes instead of {map.BlockSize}", null);
-        return new BackupBlock(mapping.Offset, mapping.BlockChecksum, data, stored.Length);
+        return new BackupBlock(mapping.Offset, mapping.BlockChecksum, data, stored.Count);
+    }
+
+    /// <summary>A whole <c>.blk</c>, read into one array sized for a block (an incompressible one is a few bytes larger and
+    /// grows it once), so a block costs one or two allocations and no copy.</summary>
+    private async Task<ArraySegment<byte>> ReadBlockFileAsync(string path, int blockSize, CancellationToken ct)
+    {
+        var stream = await Store.OpenReadAsync(path, ct).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[blockSize];
+            var n = 0;
+            var probe = new byte[1];
+            while (true)
+            {
+                if (n == buffer.Length)
+                {
+                    // Full: a stored "none" block is exactly this; anything more grows the array.
+                    if (await stream.ReadAsync(probe, ct).ConfigureAwait(false) == 0) return new ArraySegment<byte>(buffer);
+                    Array.Resize(ref buffer, buffer.Length + Math.Max(4096, buffer.Length / 8));
+                    buffer[n++] = probe[0];
+                }
+                var read = await stream.ReadAsync(buffer.AsMemory(n), ct).ConfigureAwait(false);
+                if (read == 0) return new ArraySegment<byte>(buffer, 0, n);
+                n += read;
+            }
+        }
     }
 
     /// <summary>

@@ -23,4 +23,5 @@ public sealed class NfsStoreConformance(GaneshaFixture ganesha) : StoreConforman
         Task.FromResult<IBackupStore>(new NfsStore(DeadEnds.UnreachableUrl()));
 
     protected override byte[]? ReadBehindTheStore(string path) => File.ReadAllBytes(System.IO.Path.Combine(_local, path));
+    protected override long? AllocatedBehindTheStore(string path) => Wild.Backup.Core.Tests.Support.FileAllocation.Of(System.IO.Path.Combine(_local, path));
 }

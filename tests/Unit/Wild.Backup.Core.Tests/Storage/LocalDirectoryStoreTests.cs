@@ -18,6 +18,7 @@ public abstract class LocalDirectoryStoreConformanceBase(bool systemCalls) : Sto
         Task.FromResult<IBackupStore>(new LocalDirectoryStore(System.IO.Path.Combine(_dir.Path, "not-mounted"), systemCalls));
 
     protected override byte[]? ReadBehindTheStore(string path) => File.ReadAllBytes(System.IO.Path.Combine(_dir.Path, path));
+    protected override long? AllocatedBehindTheStore(string path) => Wild.Backup.Core.Tests.Support.FileAllocation.Of(System.IO.Path.Combine(_dir.Path, path));
 
     public void Dispose() => _dir.Dispose();
 }

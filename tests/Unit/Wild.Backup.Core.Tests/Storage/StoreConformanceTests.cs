@@ -61,6 +61,31 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         if (ReadBehindTheStore("a.txt") is { } behind) Assert.Equal(data, behind);
     }
 
+    /// <summary>Where the implementation can tell, the bytes a file takes on disk (st_blocks × 512), else null.</summary>
+    protected virtual long? AllocatedBehindTheStore(string path) => null;
+
+    [Fact]
+    public async Task A_skipped_range_reads_as_zeros_and_stays_a_hole()
+    {
+        var head = Encoding.UTF8.GetBytes("head");
+        var tail = new byte[70_000];
+        new Random(7).NextBytes(tail);
+        const int hole = 8 * 1024 * 1024;
+        await using (var s = await Store.CreateFileAsync("sparse.img", CreateOptions.Default, Ct))
+        {
+            await s.WriteAsync(head, Ct);
+            var sparse = Assert.IsAssignableFrom<ISparseWriteStream>(s);
+            await sparse.SkipAsync(hole, Ct);
+            await s.WriteAsync(tail, Ct);
+        }
+        var back = await ReadAsync("sparse.img");
+        Assert.Equal(head.Length + hole + tail.Length, back.Length);
+        Assert.Equal(head, back[..head.Length]);
+        Assert.True(back.AsSpan(head.Length, hole).IndexOfAnyExcept((byte)0) < 0, "the hole reads as zeros");
+        Assert.Equal(tail, back[(head.Length + hole)..]);
+        if (AllocatedBehindTheStore("sparse.img") is { } allocated) Assert.True(allocated < hole, $"{allocated} bytes allocated for an {hole}-byte hole");
+    }
+
     [Fact]
     public async Task Large_file_round_trips_byte_for_byte()
     {

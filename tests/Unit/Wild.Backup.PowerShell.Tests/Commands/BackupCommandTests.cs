@@ -30,7 +30,7 @@ public abstract class BackupCommandTests(Mode mode) : IAsyncLifetime
     {
         var (output, _) = _ps.Invoke("(Get-Command -Module WildBackup).Name");
         Assert.Equal(
-            ["Backup-WildApp", "Backup-WildCluster", "Complete-WildRestore", "Connect-WildServer", "Disconnect-WildServer", "Get-WildApp", "Get-WildBackup",
+            ["Backup-WildApp", "Backup-WildCluster", "Complete-WildRestore", "Connect-WildServer", "Disconnect-WildServer", "Export-WildVolume", "Get-WildApp", "Get-WildBackup",
              "Get-WildInstance", "Get-WildOperation", "Get-WildRestore", "Restore-WildApp", "Restore-WildCluster", "Stop-WildOperation", "Switch-WildRestore",
              "Test-WildBackup", "Test-WildBackupDestination", "Wait-WildOperation", "wild"],
             output.Select(o => o.ToString()).Order(StringComparer.Ordinal));

@@ -5,7 +5,7 @@ using Xunit.Sdk;
 namespace Wild.Backup.Core.Tests.Longhorn.Support;
 
 /// <summary>
-/// Runs Debian's reference tools (lz4, gzip, sha512sum) on what the code wrote. A missing tool FAILS the test
+/// Runs Debian's reference tools (lz4, gzip, sha512sum, qemu-img) on what the code wrote. A missing tool FAILS the test
 /// with the package to install; nothing is skipped.
 /// </summary>
 public static class ExternalTool
@@ -29,7 +29,7 @@ public static class ExternalTool
         }
         catch (Win32Exception ex)
         {
-            throw new XunitException($"'{file}' is not installed ({ex.Message}); install Debian's lz4, gzip and coreutils (apt-get install -y lz4 gzip coreutils).");
+            throw new XunitException($"'{file}' is not installed ({ex.Message}); install Debian's lz4, gzip, coreutils and qemu-utils (tests/run-all.sh does, as root).");
         }
         using (p)
         {
