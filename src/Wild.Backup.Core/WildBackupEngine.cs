@@ -607,9 +607,12 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
             var pending = record is { PendingDeletions.Count: > 0 }
                 ? await RetryPendingDeletionsAsync(scope.Instance, source, record, progress, ct).ConfigureAwait(false)
                 : [];
+            var warnings = record is null ? [] : RestorabilityWarnings(record);
+            foreach (var w in warnings) progress.Warning(w);
             results.Add(new BackupTestResult
             {
                 PendingDeletions = pending,
+                Warnings = warnings,
                 Kind = address.Kind,
                 Instance = source,
                 Name = address.Name,
@@ -654,6 +657,17 @@ public sealed partial class WildBackupEngine(EngineOptions? options = null)
             AppVolumeBackups.Report(results, progress, "the superseded");
             return results.Where(r => !r.Confirmed).Select(r => Describe(r.Item, r.Reason)).ToList();
         }
+    }
+
+    /// <summary>What an intact backup still lacks for a restore that works: a cluster backup without the Talos PKI
+    /// cannot re-create or re-join the nodes.</summary>
+    internal static IReadOnlyList<string> RestorabilityWarnings(BackupRecord record)
+    {
+        if (record.Kind != BackupKind.Cluster) return [];
+        var hasTalos = record.Files.Any(f => f.Name == BackupLayout.ClusterFiles.TalosArchive);
+        return hasTalos && !record.Absent.Contains(BackupLayout.ClusterFiles.TalosPki) ? []
+            : [$"The cluster backup holds no Talos cluster PKI ({BackupLayout.ClusterFiles.TalosPki}): the cluster's nodes cannot be re-created or re-joined from it. " +
+               "Put talos/generated/ back in the instance and back up the cluster again."];
     }
 
     // ----- restore -----

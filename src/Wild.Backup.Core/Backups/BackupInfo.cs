@@ -60,4 +60,6 @@ public sealed record BackupTestResult
     /// them): "&lt;backup&gt; of claim &lt;claim&gt;: &lt;why&gt;". They are the previous backup's data, kept in Longhorn's store until
     /// a deletion is confirmed; not a problem of this backup.</summary>
     public IReadOnlyList<string> PendingDeletions { get; init; } = [];
+    /// <summary>What an intact backup lacks for a full restore (a cluster backup without the Talos PKI). Not damage.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }

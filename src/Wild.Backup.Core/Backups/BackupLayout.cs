@@ -6,7 +6,8 @@ namespace Wild.Backup.Core.Backups;
 /// <summary>
 /// Where things live on the destination — the design's tree, exactly:
 /// <code>
-/// {dest}/{instance}/backups/cluster/   kubeconfig, talosconfig, cluster-config.yaml, cluster-secrets.yaml, setup.tar.gz, backup.json
+/// {dest}/{instance}/backups/cluster/   kubeconfig, talosconfig, talos.tar.gz, cluster-config.yaml, cluster-secrets.yaml,
+///                                      setup.tar.gz, cluster-nodes.tar.gz, backup.json
 /// {dest}/{instance}/backups/apps/{app}/ manifest.yaml, config.tar.gz, app-config.yaml, app-secrets.yaml, volumes/, backup.json
 /// </code>
 /// Work in progress and locks sit beside a backup under names starting with '.', which no app name can.
@@ -28,9 +29,18 @@ public static class BackupLayout
     {
         public const string Kubeconfig = "kubeconfig";
         public const string Talosconfig = "talosconfig";
+        /// <summary><c>talos/generated/</c>: talosconfig, the Talos PKI (secrets.yaml), controlplane.yaml, worker.yaml.</summary>
+        public const string TalosArchive = "talos.tar.gz";
         public const string ClusterConfig = "cluster-config.yaml";
         public const string ClusterSecrets = "cluster-secrets.yaml";
+        /// <summary><c>setup/cluster-services/</c>: each service's wild-manifest.yaml, <c>kustomize.template/</c> and the
+        /// compiled <c>kustomize/</c>.</summary>
         public const string SetupArchive = "setup.tar.gz";
+        /// <summary><c>setup/cluster-nodes/</c>: each node's patches and final machine config.</summary>
+        public const string NodesArchive = "cluster-nodes.tar.gz";
+        /// <summary>Recorded in <c>absent</c> when the instance had no Talos PKI to back up (it lives inside
+        /// <see cref="TalosArchive"/> when present).</summary>
+        public const string TalosPki = "talos/generated/secrets.yaml";
     }
 
     public const string ClusterSlot = "cluster";

@@ -16,6 +16,7 @@ internal static class BackupSources
 
     public static BackupContents ForApp(InstanceSnapshot snapshot, WildApp app, Action<string> warn)
     {
+        foreach (var warning in app.Warnings) warn(warning);
         var artifacts = new List<BackupArtifact>();
         var absent = new List<string>();
         var manifest = Path.Combine(app.Path, "manifest.yaml");
@@ -48,18 +49,43 @@ internal static class BackupSources
         }
     }
 
+    /// <summary>
+    /// The cluster level, everything needed to rebuild the cluster: kubeconfig; <c>talos/generated/</c> (talosconfig, the
+    /// Talos cluster PKI <c>secrets.yaml</c>, the base machine configs) as talos.tar.gz, and its talosconfig on its own as
+    /// the design's <c>talosconfig</c>; config.yaml and secrets.yaml without apps; <c>setup/cluster-services/</c> (each
+    /// service's templates and compiled kustomize tree) and <c>setup/cluster-nodes/</c> (each node's patches and final
+    /// machine config). Every file holding credentials is stored 0600. A missing Talos PKI is recorded and warned about:
+    /// without it the nodes cannot be re-created or re-joined.
+    /// </summary>
     public static BackupContents ForCluster(InstanceSnapshot snapshot, Action<string> warn)
     {
         var instance = snapshot.Instance;
         var artifacts = new List<BackupArtifact>();
         var absent = new List<string>();
         AddFile(instance.KubeconfigPath, BackupLayout.ClusterFiles.Kubeconfig);
-        AddFile(instance.TalosconfigPath, BackupLayout.ClusterFiles.Talosconfig);
+        if (!File.Exists(instance.TalosconfigPath) && File.Exists(instance.LegacyTalosconfigPath))
+        {
+            warn("talosconfig found at the instance root, not in talos/generated/ where Wild Cloud keeps it; backed up from there.");
+            AddFile(instance.LegacyTalosconfigPath, BackupLayout.ClusterFiles.Talosconfig);
+        }
+        else AddFile(instance.TalosconfigPath, BackupLayout.ClusterFiles.Talosconfig);
+        AddTree(instance.TalosGeneratedPath, BackupLayout.ClusterFiles.TalosArchive, "talos/generated");
+        if (!File.Exists(instance.TalosSecretsPath))
+        {
+            absent.Add(BackupLayout.ClusterFiles.TalosPki);
+            warn($"The Talos cluster PKI ({BackupLayout.ClusterFiles.TalosPki}) does not exist in the instance: this backup cannot re-create or re-join the cluster's nodes.");
+        }
         AddWithoutApps(snapshot.Config, "config.yaml", BackupLayout.ClusterFiles.ClusterConfig, secret: false);
         AddWithoutApps(snapshot.Secrets, "secrets.yaml", BackupLayout.ClusterFiles.ClusterSecrets, secret: true);
-        if (Directory.Exists(instance.ClusterServicesPath)) artifacts.Add(Archive(BackupLayout.ClusterFiles.SetupArchive, instance.ClusterServicesPath, warn));
-        else Absent(BackupLayout.ClusterFiles.SetupArchive, "setup/cluster-services does not exist");
+        AddTree(instance.ClusterServicesPath, BackupLayout.ClusterFiles.SetupArchive, "setup/cluster-services");
+        AddTree(instance.ClusterNodesPath, BackupLayout.ClusterFiles.NodesArchive, "setup/cluster-nodes");
         return new BackupContents(artifacts, absent, []);
+
+        void AddTree(string dir, string name, string label)
+        {
+            if (Directory.Exists(dir)) artifacts.Add(Archive(name, dir, warn));
+            else Absent(name, $"{label} does not exist");
+        }
 
         void AddFile(string path, string name)
         {

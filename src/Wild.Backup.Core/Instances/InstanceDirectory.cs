@@ -9,9 +9,19 @@ namespace Wild.Backup.Core.Instances;
 /// </summary>
 public sealed class InstanceDirectory
 {
-    public const string DefaultDataDir = "/var/lib/wild-cloud-central";
+    /// <summary>The newest Wild Cloud daemon's data dir (civil-society-dev/wild-cloud <c>api/internal/data/paths.go</c>).</summary>
+    public const string DefaultDataDir = "/var/lib/wild-central";
+    /// <summary>The October 2025 daemon's data dir (civil-society-dev/wild-central <c>daemon/</c>, package
+    /// wild-cloud-central).</summary>
+    public const string LegacyDataDir = "/var/lib/wild-cloud-central";
+    /// <summary>This tool's own override.</summary>
     public const string DataDirVariable = "WILD_DATA_DIR";
+    /// <summary>The daemon's override (<c>api/internal/data/paths.go</c> reads it), honoured so both tools agree.</summary>
+    public const string DaemonDataDirVariable = "WILD_API_DATA_DIR";
     public const string InstanceVariable = "WILD_INSTANCE";
+
+    /// <summary>The defaults, newest first; the first that exists is used.</summary>
+    public static readonly IReadOnlyList<string> DefaultDataDirs = [DefaultDataDir, LegacyDataDir];
 
     public InstanceDirectory(string dataDir)
     {
@@ -21,13 +31,23 @@ public sealed class InstanceDirectory
 
     public string DataDir { get; }
 
-    /// <summary>The data dir from an explicit value, else <c>$WILD_DATA_DIR</c>, else the production default.</summary>
-    public static InstanceDirectory Resolve(string? explicitDataDir)
+    /// <summary>
+    /// The data dir: an explicit value, else <c>$WILD_DATA_DIR</c>, else the daemon's <c>$WILD_API_DATA_DIR</c>, else the
+    /// first of <c>/var/lib/wild-central</c> (newest daemon) and <c>/var/lib/wild-cloud-central</c> (October 2025) that
+    /// exists (neither: the newest, so errors name it).
+    /// </summary>
+    public static InstanceDirectory Resolve(string? explicitDataDir) =>
+        new(ChooseDataDir(explicitDataDir, Environment.GetEnvironmentVariable, DefaultDataDirs));
+
+    /// <summary>The choice <see cref="Resolve"/> makes, with the environment and the defaults given (tests).</summary>
+    internal static string ChooseDataDir(string? explicitDataDir, Func<string, string?> environment, IReadOnlyList<string> defaults)
     {
-        var dir = !string.IsNullOrWhiteSpace(explicitDataDir) ? explicitDataDir
-            : Environment.GetEnvironmentVariable(DataDirVariable) is { Length: > 0 } env ? env
-            : DefaultDataDir;
-        return new InstanceDirectory(dir);
+        if (!string.IsNullOrWhiteSpace(explicitDataDir)) return explicitDataDir;
+        foreach (var variable in new[] { DataDirVariable, DaemonDataDirVariable })
+        {
+            if (environment(variable) is { Length: > 0 } value) return value;
+        }
+        return defaults.FirstOrDefault(Directory.Exists) ?? defaults[0];
     }
 
     private string InstancesPath => System.IO.Path.Combine(DataDir, "instances");
@@ -55,7 +75,7 @@ public sealed class InstanceDirectory
         return all.Count switch
         {
             1 => all[0],
-            0 => throw new NotFoundException("NoInstance", $"No Wild Cloud instance found under {InstancesPath}. Check -DataDir or $env:{DataDirVariable}."),
+            0 => throw new NotFoundException("NoInstance", $"No Wild Cloud instance found under {InstancesPath}. Check -DataDir, $env:{DataDirVariable} or $env:{DaemonDataDirVariable}."),
             _ => throw new InvalidInputException("InstanceAmbiguous",
                 $"Several instances exist ({string.Join(", ", all.Select(i => i.Name))}). Choose one with -Instance or $env:{InstanceVariable}."),
         };
@@ -71,8 +91,10 @@ public sealed class InstanceDirectory
     }
 
     /// <summary>
-    /// The apps of an instance: each directory under <c>apps/</c> with a valid name. A directory whose manifest names a
-    /// different app (a blue-green copy such as <c>gitea-restore</c> or <c>gitea-old</c>) is not an app of its own.
+    /// The apps of an instance: each directory under <c>apps/</c> with a valid name. The app's name is its directory's
+    /// name, as everywhere in Wild Cloud; a manifest naming itself differently (open-webui's says <c>openWebui</c>) is a
+    /// warning on the app, never a reason to leave it out. The blue-green copies <c>{app}-restore</c> and
+    /// <c>{app}-old</c> of an app are not apps of their own.
     /// </summary>
     public IReadOnlyList<WildApp> ListApps(WildInstance instance)
     {
@@ -81,10 +103,8 @@ public sealed class InstanceDirectory
         foreach (var dir in Directory.EnumerateDirectories(instance.AppsPath).Order(StringComparer.Ordinal))
         {
             var name = System.IO.Path.GetFileName(dir);
-            if (!WildName.IsValid(name)) continue;
-            var app = ReadApp(instance, name);
-            if (app.ManifestName is { } m && m != name) continue;
-            apps.Add(app.App);
+            if (!WildName.IsValid(name) || BlueGreenCopyOf(instance, name) is not null) continue;
+            apps.Add(ReadApp(instance, name));
         }
         return apps;
     }
@@ -94,15 +114,34 @@ public sealed class InstanceDirectory
         WildName.Validate(name, "app");
         if (!Directory.Exists(instance.AppPath(name)))
             throw new NotFoundException("AppNotFound", $"App '{name}' not found in instance '{instance.Name}' ({instance.AppsPath}).") { Target = name };
-        return ReadApp(instance, name).App;
+        if (BlueGreenCopyOf(instance, name) is { } app)
+            throw new InvalidInputException("NotAnApp", $"apps/{name} is the blue-green copy of app '{app}', not an app. Act on '{app}' (Get-WildRestore {app}).") { Target = name };
+        return ReadApp(instance, name);
     }
 
-    private static (WildApp App, string? ManifestName) ReadApp(WildInstance instance, string name)
+    /// <summary>The app a directory is the blue-green copy of (<c>{app}-restore</c>, <c>{app}-old</c>) when that app's
+    /// directory or its switch journal exists; else null.</summary>
+    public static string? BlueGreenCopyOf(WildInstance instance, string name)
+    {
+        foreach (var suffix in new[] { "-restore", "-old" })
+        {
+            if (!name.EndsWith(suffix, StringComparison.Ordinal)) continue;
+            var app = name[..^suffix.Length];
+            if (WildName.IsValid(app) && (Directory.Exists(instance.AppPath(app)) || File.Exists(System.IO.Path.Combine(instance.AppsPath, "." + app + ".switch.json"))))
+                return app;
+        }
+        return null;
+    }
+
+    private static WildApp ReadApp(WildInstance instance, string name)
     {
         var path = instance.AppPath(name);
-        var manifest = ParsedFiles.Get(System.IO.Path.Combine(path, "manifest.yaml"), AppManifest.TryRead);
+        var manifest = ReadManifest(instance, name);
         var ns = ParsedFiles.Get(System.IO.Path.Combine(path, "kustomization.yaml"), KustomizationNamespace) ?? name;
-        return (new WildApp
+        var warnings = new List<string>(manifest?.Warnings ?? []);
+        if (manifest?.Name is { Length: > 0 } named && named != name)
+            warnings.Add($"apps/{name}/manifest.yaml names the app '{WildName.Show(named)}'; the app is '{name}' (its directory), as Wild Cloud uses it.");
+        return new WildApp
         {
             Name = name,
             Instance = instance.Name,
@@ -112,8 +151,13 @@ public sealed class InstanceDirectory
             Requires = manifest?.Requires ?? [],
             Description = manifest?.Description,
             Version = manifest?.Version,
-        }, manifest?.Name);
+            Warnings = warnings,
+        };
     }
+
+    /// <summary>An app's manifest, read as far as it can be (see <see cref="AppManifest"/>); null when it has none.</summary>
+    public static AppManifest? ReadManifest(WildInstance instance, string app) =>
+        ParsedFiles.Get(System.IO.Path.Combine(instance.AppPath(app), "manifest.yaml"), f => AppManifest.Read(f, $"apps/{app}/manifest.yaml"));
 
     private static string? KustomizationNamespace(string file)
     {
@@ -149,25 +193,5 @@ internal static class ParsedFiles
         if (Cache.Count >= MaxEntries) Cache.Clear();
         Cache[key] = (info.Length, info.LastWriteTimeUtc, value);
         return value;
-    }
-}
-
-/// <summary>The parts of an app's manifest.yaml the tool uses.</summary>
-public sealed record AppManifest(string? Name, string? Description, string? Version, IReadOnlyList<string> Requires)
-{
-    public static AppManifest? TryRead(string file)
-    {
-        if (!File.Exists(file)) return null;
-        YamlDocumentText doc;
-        try
-        {
-            doc = YamlDocumentText.Parse(File.ReadAllText(file));
-        }
-        catch (InvalidInputException)
-        {
-            return null;
-        }
-        var requires = doc.GetSequenceOfMappingsField(["requires"], "name");
-        return new AppManifest(doc.GetScalar(["name"]), doc.GetScalar(["description"]), doc.GetScalar(["version"]), requires);
     }
 }

@@ -6,7 +6,20 @@ public sealed record WildInstance(string Name, string Path, string DataDir)
     public string ConfigPath => System.IO.Path.Combine(Path, "config.yaml");
     public string SecretsPath => System.IO.Path.Combine(Path, "secrets.yaml");
     public string KubeconfigPath => System.IO.Path.Combine(Path, "kubeconfig");
-    public string TalosconfigPath => System.IO.Path.Combine(Path, "talosconfig");
+    /// <summary><c>talos/generated/</c>: talosconfig, the Talos cluster PKI (<c>secrets.yaml</c> from
+    /// <c>talosctl gen secrets</c>) and the base machine configs (<c>controlplane.yaml</c>, <c>worker.yaml</c>).</summary>
+    public string TalosGeneratedPath => System.IO.Path.Combine(Path, "talos", "generated");
+    /// <summary>The talosconfig the daemon uses: <c>talos/generated/talosconfig</c> (civil-society-dev/wild-cloud
+    /// <c>api/internal/tools/kubectl.go</c>, GetTalosconfigPath).</summary>
+    public string TalosconfigPath => System.IO.Path.Combine(TalosGeneratedPath, "talosconfig");
+    /// <summary>Where an earlier note wrongly put it (and earlier versions of this tool restored it): the instance root.
+    /// Still read when <see cref="TalosconfigPath"/> does not exist.</summary>
+    public string LegacyTalosconfigPath => System.IO.Path.Combine(Path, "talosconfig");
+    /// <summary>The Talos cluster PKI: without it the nodes cannot be re-created or re-joined.</summary>
+    public string TalosSecretsPath => System.IO.Path.Combine(TalosGeneratedPath, "secrets.yaml");
+    /// <summary><c>setup/cluster-nodes/</c>: each node's patches (<c>patch/{host}.yaml</c>, <c>patch.templates/</c>) and
+    /// final machine config (<c>final/{host}.yaml</c>), secret-bearing.</summary>
+    public string ClusterNodesPath => System.IO.Path.Combine(Path, "setup", "cluster-nodes");
     public string ClusterServicesPath => System.IO.Path.Combine(Path, "setup", "cluster-services");
     public string AppsPath => System.IO.Path.Combine(Path, "apps");
     public string AppPath(string app) => System.IO.Path.Combine(AppsPath, app);
@@ -27,4 +40,7 @@ public sealed record WildApp
     public IReadOnlyList<string> Requires { get; init; } = [];
     public string? Description { get; init; }
     public string? Version { get; init; }
+    /// <summary>What is odd about the app's files, for the user (a manifest naming another app, unrendered templates,
+    /// YAML that had to be read key by key). Never secret values.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }

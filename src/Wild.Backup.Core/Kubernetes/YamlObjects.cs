@@ -50,8 +50,16 @@ public static partial class YamlObjects
     }
 
     /// <summary>A single YAML document as a JSON object (e.g. a kustomization); an empty document is an empty object.</summary>
-    public static JsonObject ParseObject(string text, string label)
+    /// <param name="lastKeyWins">Lenient reading of hand-made files (an app's manifest.yaml): a key repeated in a mapping
+    /// takes its last value instead of being refused; aliases read as null. Never used for what goes to Kubernetes.</param>
+    public static JsonObject ParseObject(string text, string label, bool lastKeyWins = false)
     {
+        if (lastKeyWins)
+        {
+            return Yaml.YamlNodeTree.Parse(text, label) is { } root
+                ? ConvertLenient(root, label, 0) as JsonObject ?? throw new InvalidInputException("InvalidYaml", $"{label} is not a mapping.") { Target = label }
+                : new JsonObject();
+        }
         var docs = ParseDocuments(text, label);
         if (docs.Count > 1) throw new InvalidInputException("InvalidYaml", $"{label} holds {docs.Count} documents; one was expected.") { Target = label };
         return docs.Count == 0 || docs[0] is null ? new JsonObject()
@@ -86,10 +94,35 @@ public static partial class YamlObjects
         }
     }
 
-    private static JsonNode? Scalar(YamlScalarNode s, string label)
+    private static JsonNode? ConvertLenient(Yaml.YNode node, string label, int depth)
     {
-        var value = s.Value ?? "";
-        var tag = s.Tag.IsEmpty ? null : s.Tag.Value;
+        if (depth > 100) throw new InvalidInputException("InvalidYaml", $"{label} is nested too deeply.") { Target = label };
+        switch (node)
+        {
+            case Yaml.YMapping map:
+                var obj = new JsonObject();
+                foreach (var (k, v) in map.Entries)
+                {
+                    if (k is not Yaml.YScalar key)
+                        throw new InvalidInputException("InvalidYaml", $"{label}: a mapping key at line {k.Line + 1} is not a scalar.") { Target = label };
+                    obj[key.Value] = ConvertLenient(v, label, depth + 1);
+                }
+                return obj;
+            case Yaml.YSequence seq:
+                var arr = new JsonArray();
+                foreach (var item in seq.Items) arr.Add(ConvertLenient(item, label, depth + 1));
+                return arr;
+            case Yaml.YScalar scalar:
+                return Scalar(scalar.Value, scalar.Tag, scalar.Style, scalar.Line + 1, label);
+            default:
+                return null;
+        }
+    }
+
+    private static JsonNode? Scalar(YamlScalarNode s, string label) => Scalar(s.Value ?? "", s.Tag.IsEmpty ? null : s.Tag.Value, s.Style, s.Start.Line, label);
+
+    private static JsonNode? Scalar(string value, string? tag, ScalarStyle style, long line, string label)
+    {
         switch (tag)
         {
             case "tag:yaml.org,2002:str":
@@ -105,14 +138,14 @@ public static partial class YamlObjects
             case null or "!":
                 break;
             default:
-                throw new InvalidInputException("InvalidYaml", $"{label}: unsupported YAML tag '{tag}' at line {s.Start.Line}.") { Target = label };
+                throw new InvalidInputException("InvalidYaml", $"{label}: unsupported YAML tag '{tag}' at line {line}.") { Target = label };
         }
-        if (s.Style != ScalarStyle.Plain || tag == "!") return JsonValue.Create(value);
+        if (style != ScalarStyle.Plain || tag == "!") return JsonValue.Create(value);
         if (value is "" or "~" or "null" or "Null" or "NULL") return null;
         if (Bool(value) is { } flag) return JsonValue.Create(flag);
         return Int(value) ?? Float(value) ?? JsonValue.Create(value);
 
-        InvalidInputException BadTag() => new("InvalidYaml", $"{label}: the value at line {s.Start.Line} does not match its tag '{tag}'.") { Target = label };
+        InvalidInputException BadTag() => new("InvalidYaml", $"{label}: the value at line {line} does not match its tag '{tag}'.") { Target = label };
     }
 
     private static bool? Bool(string v) => v switch

@@ -32,7 +32,8 @@ public sealed record OperationContext(IOperationObserver Observer, CancellationT
 /// publishes every change to the <see cref="OperationEventHub"/>, allows one operation per target at a time, stops a
 /// step that stalls, and cancels on request (in process, or from another process through a cancel-request file).
 /// On start it marks operations left running by a dead process as failed ("interrupted by restart") and purges
-/// finished ones older than 24 h, and keeps purging periodically.
+/// finished ones older than 24 h, and keeps purging periodically. The Wild Cloud daemon's records in the same directory
+/// are listed but never changed, purged or cancelled (<see cref="DaemonOperations"/>).
 /// </summary>
 public sealed class OperationManager : IAsyncDisposable
 {
@@ -109,7 +110,7 @@ public sealed class OperationManager : IAsyncDisposable
         var inst = _directory.GetInstance(instance);
         if (_records.TryGetValue(id, out var r) && r.Instance == inst.Name) return r;
         var path = OperationStore.PathOf(inst, id);
-        if (File.Exists(path) && OperationRecord.TryParse(File.ReadAllBytes(path)) is { } onDisk) return onDisk;
+        if (File.Exists(path) && OperationRecord.TryParse(File.ReadAllBytes(path), File.GetLastWriteTimeUtc(path)) is { } onDisk) return onDisk;
         throw new NotFoundException("OperationNotFound", $"Operation {id} not found in instance '{inst.Name}'.") { Target = id };
     }
 
@@ -129,6 +130,9 @@ public sealed class OperationManager : IAsyncDisposable
     public bool Cancel(string instance, string id)
     {
         var record = Get(instance, id);
+        if (record.IsDaemons)
+            throw new ConflictException("DaemonOperation",
+                $"Operation {id} belongs to the Wild Cloud daemon, not to WildBackup; cancel it through the daemon (its web app, or POST /api/v1/operations/{id}/cancel on the daemon).") { Target = id };
         if (record.IsTerminal)
             throw new ConflictException("OperationFinished", $"Operation {id} already finished ({record.Status.ToString().ToLowerInvariant()}).") { Target = id };
         if (_running.TryGetValue(id, out var running))
@@ -248,6 +252,7 @@ public sealed class OperationManager : IAsyncDisposable
     {
         foreach (var op in _store.Load(instance))
         {
+            if (op.IsDaemons) continue; // the daemon's own: never touched
             if (!op.IsTerminal && !(op.Owner?.IsAlive() ?? false))
             {
                 var failed = op with
@@ -266,7 +271,7 @@ public sealed class OperationManager : IAsyncDisposable
     private void Purge(WildInstance instance)
     {
         var cutoff = DateTimeOffset.UtcNow - _options.RetainFor;
-        foreach (var op in _store.Load(instance).Where(o => o.IsTerminal && (o.EndedAt ?? o.CreatedAt) < cutoff))
+        foreach (var op in _store.Load(instance).Where(o => !o.IsDaemons && o.IsTerminal && (o.EndedAt ?? o.CreatedAt) < cutoff))
         {
             try
             {
@@ -274,7 +279,7 @@ public sealed class OperationManager : IAsyncDisposable
                 var cancel = CancelRequestPath(instance, op.Id);
                 if (File.Exists(cancel)) File.Delete(cancel);
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
             }
             _records.TryRemove(op.Id, out _);

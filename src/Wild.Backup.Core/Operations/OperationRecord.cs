@@ -42,6 +42,17 @@ public sealed record OperationRecord
     public DateTimeOffset? EndedAt { get; init; }
     /// <summary>The process running it (not part of the daemon's shape; readers ignore it).</summary>
     public OperationOwner? Owner { get; init; }
+    /// <summary>Who wrote the record: <c>wildbackup</c> (this tool), or <c>daemon</c> for the Wild Cloud daemon's own
+    /// operations in the same directory (see <see cref="DaemonOperations"/>), which are listed read-only.</summary>
+    public string Origin { get; init; } = OwnOrigin;
+    /// <summary>The daemon's operation-specific details (its records only).</summary>
+    public JsonNode? Details { get; init; }
+
+    public const string OwnOrigin = "wildbackup";
+
+    /// <summary>A record of the Wild Cloud daemon: read-only here.</summary>
+    [JsonIgnore]
+    public bool IsDaemons => Origin == DaemonOperations.Origin;
 
     [JsonIgnore]
     public bool IsTerminal => Status is OperationStatus.Completed or OperationStatus.Failed or OperationStatus.Cancelled;
@@ -57,8 +68,10 @@ public sealed record OperationRecord
 
     public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 
-    public static OperationRecord? TryParse(ReadOnlySpan<byte> json)
+    /// <summary>A record of ours, or (by its <c>op_…</c> id) one of the daemon's; null when unreadable.</summary>
+    public static OperationRecord? TryParse(ReadOnlySpan<byte> json, DateTimeOffset? fileTime = null)
     {
+        if (json.IndexOf("\"op_"u8) >= 0 && DaemonOperations.TryParse(json, fileTime ?? DateTimeOffset.UnixEpoch) is { } daemon) return daemon;
         try
         {
             return JsonSerializer.Deserialize<OperationRecord>(json, Json);

@@ -96,14 +96,16 @@ internal sealed class BlueGreenRestore(
         progress.Milestone(Milestones.Restore.Deploying, $"{objects.Count} objects to {ns}");
         var provided = new HashSet<string>(StringComparer.Ordinal);
         var manifestPath = Path.Combine(layout.RestoreDir, "manifest.yaml");
-        var manifest = File.Exists(manifestPath) ? YamlObjects.ParseObject(await File.ReadAllTextAsync(manifestPath, ct).ConfigureAwait(false), "manifest.yaml") : null;
-        if (AppSecrets.BuildAppSecret(App, ns, manifest, await SecretsWithBackupSectionAsync(ct).ConfigureAwait(false), progress.Warning) is { } appSecret)
+        // Read as far as it can be: a manifest copied unrendered ({{ … }}) or not strict YAML is a warning, not a failure.
+        var manifest = AppManifest.Read(manifestPath, $"apps/{App}/manifest.yaml (from the backup)");
+        foreach (var warning in manifest?.Warnings ?? []) progress.Warning(warning);
+        if (AppSecrets.BuildAppSecret(App, ns, manifest?.Document, await SecretsWithBackupSectionAsync(ct).ConfigureAwait(false), progress.Warning) is { } appSecret)
         {
             progress.Verbose($"Creating Secret {appSecret.Name()} from secrets.yaml");
             await cluster.ApplyAsync(ResourceKind.Secret, appSecret, ManifestApplier.FieldManager, force: true, ct).ConfigureAwait(false);
             provided.Add(appSecret.Name());
         }
-        var requires = (manifest.Arr("requires") ?? []).Select(r => r.Str("name")).OfType<string>()
+        var requires = (manifest?.Requires ?? [])
             .Select(r => Directory.Exists(Instance.AppPath(r)) ? new BlueGreenLayout(Instance, r).LiveNamespace : r);
         await AppSecrets.CopyReferencedAsync(cluster, objects, ns, provided, [liveNamespace, .. requires, "cert-manager"], progress.Verbose, progress.Warning, ct).ConfigureAwait(false);
         var applied = await ManifestApplier.ApplyAsync(cluster, objects, progress.Verbose, progress.Warning, ct).ConfigureAwait(false);

@@ -13,8 +13,8 @@ namespace Wild.Backup.Core.Restores;
 /// Puts configuration from a validated backup back into an instance directory, per the design:
 /// <list type="bullet">
 /// <item>app: <c>config["apps"][app] = backup's app-config.yaml</c>, same for secrets — every other app, comment and key kept;</item>
-/// <item>cluster: the backup's non-app sections, with the instance's current <c>apps</c> section kept; kubeconfig and
-/// talosconfig replaced; setup/cluster-services swapped in.</item>
+/// <item>cluster: the backup's non-app sections, with the instance's current <c>apps</c> section kept; kubeconfig
+/// replaced; <c>talos/generated/</c>, <c>setup/cluster-services/</c> and <c>setup/cluster-nodes/</c> swapped in.</item>
 /// </list>
 /// Files are replaced atomically; a replaced file is kept as <c>*.bak</c>; secrets files are 0600.
 /// </summary>
@@ -27,16 +27,36 @@ internal static class ConfigRestore
         var items = new List<RestoredItem>();
         var files = record.Files.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
 
-        foreach (var (name, path) in new[] { (BackupLayout.ClusterFiles.Kubeconfig, instance.KubeconfigPath), (BackupLayout.ClusterFiles.Talosconfig, instance.TalosconfigPath) })
+        if (!files.Contains(BackupLayout.ClusterFiles.Kubeconfig))
         {
-            if (!files.Contains(name))
-            {
-                items.Add(new RestoredItem(name, path, RestoreAction.AbsentInBackup));
-                continue;
-            }
-            progress.Verbose($"Restoring {name}");
-            items.Add(await ReplaceFileAsync(name, path, await ReadAsync(store, dir, name, ct).ConfigureAwait(false), AtomicFile.SecretMode, ct).ConfigureAwait(false));
+            items.Add(new RestoredItem(BackupLayout.ClusterFiles.Kubeconfig, instance.KubeconfigPath, RestoreAction.AbsentInBackup));
         }
+        else
+        {
+            progress.Verbose("Restoring kubeconfig");
+            items.Add(await ReplaceFileAsync(BackupLayout.ClusterFiles.Kubeconfig, instance.KubeconfigPath,
+                await ReadAsync(store, dir, BackupLayout.ClusterFiles.Kubeconfig, ct).ConfigureAwait(false), AtomicFile.SecretMode, ct).ConfigureAwait(false));
+        }
+
+        // talos/generated as a whole (its talosconfig included); backups taken before it was backed up hold only talosconfig,
+        // which goes where Wild Cloud reads it.
+        if (files.Contains(BackupLayout.ClusterFiles.TalosArchive))
+        {
+            progress.Verbose("Restoring talos/generated");
+            items.Add(await SwapInDirectoryAsync(store, StorePath.Combine(dir, BackupLayout.ClusterFiles.TalosArchive), instance.TalosGeneratedPath, instance.Path, secret: true, ct).ConfigureAwait(false));
+        }
+        else if (files.Contains(BackupLayout.ClusterFiles.Talosconfig))
+        {
+            progress.Verbose("Restoring talosconfig");
+            items.Add(await ReplaceFileAsync("talos/generated/talosconfig", instance.TalosconfigPath,
+                await ReadAsync(store, dir, BackupLayout.ClusterFiles.Talosconfig, ct).ConfigureAwait(false), AtomicFile.SecretMode, ct).ConfigureAwait(false));
+        }
+        else
+        {
+            items.Add(new RestoredItem("talos/generated", instance.TalosGeneratedPath, RestoreAction.AbsentInBackup));
+        }
+        if (!files.Contains(BackupLayout.ClusterFiles.TalosArchive) || record.Absent.Contains(BackupLayout.ClusterFiles.TalosPki))
+            progress.Warning($"The backup holds no Talos cluster PKI ({BackupLayout.ClusterFiles.TalosPki}): the cluster's nodes cannot be re-created or re-joined from it.");
 
         foreach (var (name, path, label, mode) in new[]
         {
@@ -55,14 +75,20 @@ internal static class ConfigRestore
             items.Add(await ReplaceFileAsync(label, path, Encoding.UTF8.GetBytes(merged), mode, ct, merged: File.Exists(path)).ConfigureAwait(false));
         }
 
-        if (!files.Contains(BackupLayout.ClusterFiles.SetupArchive))
+        foreach (var (name, target, secret) in new[]
         {
-            items.Add(new RestoredItem("setup/cluster-services", instance.ClusterServicesPath, RestoreAction.AbsentInBackup));
-        }
-        else
+            (BackupLayout.ClusterFiles.SetupArchive, instance.ClusterServicesPath, false),
+            (BackupLayout.ClusterFiles.NodesArchive, instance.ClusterNodesPath, true),
+        })
         {
-            progress.Verbose("Restoring setup/cluster-services");
-            items.Add(await SwapInDirectoryAsync(store, StorePath.Combine(dir, BackupLayout.ClusterFiles.SetupArchive), instance.ClusterServicesPath, ct).ConfigureAwait(false));
+            var item = Path.GetRelativePath(instance.Path, target).Replace('\\', '/');
+            if (!files.Contains(name))
+            {
+                items.Add(new RestoredItem(item, target, RestoreAction.AbsentInBackup));
+                continue;
+            }
+            progress.Verbose($"Restoring {item}");
+            items.Add(await SwapInDirectoryAsync(store, StorePath.Combine(dir, name), target, instance.Path, secret, ct).ConfigureAwait(false));
         }
         return new RestoreResult { Instance = instance.Name, Items = items };
     }
@@ -100,7 +126,9 @@ internal static class ConfigRestore
     }
 
     /// <summary>Extracts a tar.gz from the store into a directory that must not exist yet (extracted beside it first).</summary>
-    public static async Task ExtractArchiveAsync(IBackupStore store, string archivePath, string targetDir, CancellationToken ct)
+    /// <param name="rootMode">The mode the directory is created with before anything is extracted into it (a private
+    /// tree is never readable by others, not even half-extracted); null: the default.</param>
+    public static async Task ExtractArchiveAsync(IBackupStore store, string archivePath, string targetDir, CancellationToken ct, UnixFileMode? rootMode = null)
     {
         if (Directory.Exists(targetDir) || File.Exists(targetDir))
             throw new ConflictException("TargetExists", $"'{targetDir}' already exists; refusing to overwrite it.") { Target = targetDir };
@@ -108,6 +136,7 @@ internal static class ConfigRestore
         var temp = Path.Combine(parent, "." + Path.GetFileName(targetDir) + ".extract-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
+            if (rootMode is { } mode && !OperatingSystem.IsWindows()) Directory.CreateDirectory(temp, mode);
             await using (var s = await store.OpenReadAsync(archivePath, ct).ConfigureAwait(false))
             {
                 await SafeTarExtractor.ExtractAsync(s, temp, ExtractLimits.Config, StorePath.GetName(archivePath), ct).ConfigureAwait(false);
@@ -154,13 +183,16 @@ internal static class ConfigRestore
         return new RestoredItem(item, path, merged ? RestoreAction.Merged : RestoreAction.Replaced, bak);
     }
 
-    /// <summary>Extracts an archive beside <paramref name="target"/>, then swaps it in; the previous tree is kept as <c>{target}.bak</c>.</summary>
-    private static async Task<RestoredItem> SwapInDirectoryAsync(IBackupStore store, string archivePath, string target, CancellationToken ct)
+    /// <summary>Extracts an archive beside <paramref name="target"/>, then swaps it in; the previous tree is kept as
+    /// <c>{target}.bak</c> (an older <c>.bak</c> is replaced). With <paramref name="secret"/> (the Talos PKI, node machine
+    /// configs) the tree is private while it is extracted and after: directories 0700, files 0600.</summary>
+    private static async Task<RestoredItem> SwapInDirectoryAsync(IBackupStore store, string archivePath, string target, string instanceRoot, bool secret, CancellationToken ct)
     {
         var parent = Path.GetDirectoryName(Path.GetFullPath(target))!;
         Directory.CreateDirectory(parent);
         var fresh = Path.Combine(parent, "." + Path.GetFileName(target) + ".restore-" + Guid.NewGuid().ToString("N")[..8]);
-        await ExtractArchiveAsync(store, archivePath, fresh, ct).ConfigureAwait(false);
+        await ExtractArchiveAsync(store, archivePath, fresh, ct, secret ? PrivateDirectory : null).ConfigureAwait(false);
+        if (secret) MakePrivate(fresh);
         string? bak = null;
         if (Directory.Exists(target))
         {
@@ -170,8 +202,22 @@ internal static class ConfigRestore
         }
         Directory.Move(fresh, target);
         AtomicFile.SyncDirectory(parent);
-        var item = Path.GetRelativePath(Path.GetDirectoryName(parent)!, target).Replace('\\', '/');
+        var item = Path.GetRelativePath(instanceRoot, target).Replace('\\', '/');
         return new RestoredItem(item, target, bak is null ? RestoreAction.Created : RestoreAction.Replaced, bak);
+    }
+
+    private static readonly UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>Every directory 0700 and every file 0600 (links are left alone: their mode is not theirs).</summary>
+    private static void MakePrivate(string root)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        File.SetUnixFileMode(root, PrivateDirectory);
+        foreach (var entry in new DirectoryInfo(root).EnumerateFileSystemInfos("*", SearchOption.AllDirectories))
+        {
+            if (entry.LinkTarget is not null) continue;
+            File.SetUnixFileMode(entry.FullName, entry is DirectoryInfo ? PrivateDirectory : AtomicFile.SecretMode);
+        }
     }
 
     private static Task<byte[]> ReadAsync(IBackupStore store, string dir, string name, CancellationToken ct) => store.ReadAllAsync(StorePath.Combine(dir, name), ct);

@@ -4,8 +4,9 @@ using System.Text;
 namespace Wild.Backup.Core.Samples;
 
 /// <summary>
-/// Writes a realistic Wild Cloud instance directory: config.yaml and secrets.yaml with comments and mixed block/flow
-/// styles, kubeconfig, talosconfig, cluster services, and apps as compiled kustomize directories (postgres, redis,
+/// Writes a realistic Wild Cloud instance directory (the layout in ../shared/notes/wild-cloud.md): config.yaml and
+/// secrets.yaml with comments and mixed block/flow styles, kubeconfig, <c>talos/generated/</c> (talosconfig, the Talos
+/// PKI, base machine configs), <c>setup/cluster-nodes/</c>, cluster services (templates and compiled trees), and apps as compiled kustomize directories (postgres, redis,
 /// gitea requiring postgres, immich requiring both) with nested directories and a binary file. Used by the README's
 /// default run, the tests and the benchmarks. Secret values are random (or seeded) so tests can prove none leaks.
 /// </summary>
@@ -117,7 +118,16 @@ public static class SampleInstance
 
             """);
 
-        WriteSecret(Path.Combine(root, "talosconfig"), $"""
+        // talos/generated/ as Wild Cloud's daemon writes it (`talosctl gen secrets` + `gen config --with-secrets`): the
+        // talosconfig, the cluster PKI and the base machine configs. Key names from siderolabs/talos
+        // pkg/machinery/config/generate/secrets/bundle.go (cluster, secrets, trustdinfo, certs).
+        var talos = Path.Combine(root, "talos", "generated");
+        Directory.CreateDirectory(talos);
+        var clusterCaKey = Track(Base64(rng, 120), secrets);
+        var osCaKey = Track(Base64(rng, 120), secrets);
+        var bootstrapToken = Track($"{Lower(rng, 6)}.{Lower(rng, 16)}", secrets);
+        var trustdToken = Track($"{Lower(rng, 6)}.{Lower(rng, 16)}", secrets);
+        WriteSecret(Path.Combine(talos, "talosconfig"), $"""
             context: {name}
             contexts:
               {name}:
@@ -132,10 +142,70 @@ public static class SampleInstance
                 key: {Track(Base64(rng, 160), secrets)}
 
             """);
+        WriteSecret(Path.Combine(talos, "secrets.yaml"), $"""
+            cluster:
+                id: {Base64(rng, 32)}
+                secret: {Track(Base64(rng, 32), secrets)}
+            secrets:
+                bootstraptoken: {bootstrapToken}
+                secretboxencryptionsecret: {Track(Base64(rng, 32), secrets)}
+            trustdinfo:
+                token: {trustdToken}
+            certs:
+                etcd:
+                    crt: {Base64(rng, 300)}
+                    key: {Track(Base64(rng, 120), secrets)}
+                k8s:
+                    crt: {Base64(rng, 300)}
+                    key: {clusterCaKey}
+                k8saggregator:
+                    crt: {Base64(rng, 300)}
+                    key: {Track(Base64(rng, 120), secrets)}
+                k8sserviceaccount:
+                    key: {Track(Base64(rng, 120), secrets)}
+                os:
+                    crt: {Base64(rng, 300)}
+                    key: {osCaKey}
 
-        foreach (var service in new[] { "traefik", "metallb", "longhorn", "cert-manager", "coredns", "nfs" })
+            """);
+        foreach (var role in new[] { "controlplane", "worker" })
         {
-            WriteClusterService(Path.Combine(root, "setup", "cluster-services", service), service);
+            WriteSecret(Path.Combine(talos, role + ".yaml"), MachineConfig(name, role, null, bootstrapToken, trustdToken, clusterCaKey, osCaKey));
+        }
+
+        // setup/cluster-nodes/: per-node patches (from patch.templates/) and the final machine config applied to each node.
+        var nodes = Path.Combine(root, "setup", "cluster-nodes");
+        Directory.CreateDirectory(Path.Combine(nodes, "patch.templates"));
+        File.WriteAllText(Path.Combine(nodes, "patch.templates", "controlplane.yaml"), """
+            machine:
+              install:
+                disk: {{ .disk }}
+              network:
+                hostname: {{ .hostname }}
+                interfaces:
+                - interface: {{ .interface }}
+                  dhcp: true
+                  vip:
+                    ip: {{ .cluster.nodes.control.vip }}
+
+            """);
+        foreach (var (host, ip) in new[] { ("wild-cp-1", "192.168.8.21"), ("wild-cp-2", "192.168.8.22"), ("wild-cp-3", "192.168.8.23") })
+        {
+            var patch = $"""
+                machine:
+                  install:
+                    disk: /dev/sda
+                  network:
+                    hostname: {host}
+                    interfaces:
+                    - interface: eth0
+                      dhcp: true
+                      vip:
+                        ip: 192.168.8.20
+
+                """;
+            WriteSecret(Path.Combine(nodes, "patch", host + ".yaml"), patch);
+            WriteSecret(Path.Combine(nodes, "final", host + ".yaml"), MachineConfig(name, "controlplane", (host, ip), bootstrapToken, trustdToken, clusterCaKey, osCaKey));
         }
 
         foreach (var (app, requires) in Apps) WriteApp(Path.Combine(root, "apps", app), app, requires, rng);
@@ -169,6 +239,39 @@ public static class SampleInstance
         return value;
     }
 
+    private static string Lower(Random rng, int length) =>
+        new(Enumerable.Range(0, length).Select(_ => "abcdefghijklmnopqrstuvwxyz0123456789"[rng.Next(36)]).ToArray());
+
+    /// <summary>A Talos machine config (v1alpha1) carrying the cluster's tokens and CA keys, as `talosctl gen config`
+    /// writes them (trimmed to the fields that matter here); with <paramref name="node"/>, a node's final config.</summary>
+    private static string MachineConfig(string name, string role, (string Host, string Ip)? node, string bootstrapToken, string trustdToken, string clusterCaKey, string osCaKey)
+    {
+        var network = node is { } n ? $"\n    network:\n        hostname: {n.Host}\n        interfaces:\n            - interface: eth0\n              dhcp: true\n              vip:\n                ip: 192.168.8.20" : "";
+        return $"""
+            version: v1alpha1
+            debug: false
+            persist: true
+            machine:
+                type: {role}
+                token: {trustdToken}
+                ca:
+                    crt: LS0tLS1CRUdJTi...
+                    key: {osCaKey}
+                install:
+                    disk: /dev/sda
+                    image: factory.talos.dev/installer/376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba:v1.10.4{network}
+            cluster:
+                clusterName: {name}-cluster
+                controlPlane:
+                    endpoint: https://192.168.8.20:6443
+                token: {bootstrapToken}
+                ca:
+                    crt: LS0tLS1CRUdJTi...
+                    key: {clusterCaKey}
+
+            """;
+    }
+
     private static string Base64(Random rng, int bytes)
     {
         var b = new byte[bytes];
@@ -178,39 +281,46 @@ public static class SampleInstance
 
     private static void WriteSecret(string path, string content)
     {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, content);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
+    /// <summary>A cluster service as the daemon keeps it: wild-manifest.yaml, the templates (<c>kustomize.template/</c>,
+    /// gomplate expressions unrendered), the compiled tree that was applied (<c>kustomize/</c>), and <c>.last-deploy</c>.</summary>
     private static void WriteClusterService(string dir, string service)
     {
-        Directory.CreateDirectory(Path.Combine(dir, "kustomize.template"));
-        File.WriteAllText(Path.Combine(dir, "wild-manifest.yaml"), $"""
+        File.WriteAllText(Path.Combine(Directory.CreateDirectory(dir).FullName, "wild-manifest.yaml"), $"""
             name: {service}
             description: {service} cluster service
             namespace: {service}
             category: infrastructure
 
             """);
-        File.WriteAllText(Path.Combine(dir, "kustomization.yaml"), $"""
-            apiVersion: kustomize.config.k8s.io/v1beta1
-            kind: Kustomization
-            namespace: {service}
-            resources:
-            - namespace.yaml
-            - kustomize.template/config.yaml
+        foreach (var (tree, domain) in new[] { ("kustomize.template", "{{ .cloud.domain }}"), ("kustomize", "cloud.example.com") })
+        {
+            var d = Directory.CreateDirectory(Path.Combine(dir, tree)).FullName;
+            File.WriteAllText(Path.Combine(d, "kustomization.yaml"), $"""
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+                namespace: {service}
+                resources:
+                - namespace.yaml
+                - config.yaml
 
-            """);
-        File.WriteAllText(Path.Combine(dir, "namespace.yaml"), $"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {service}\n");
-        File.WriteAllText(Path.Combine(dir, "kustomize.template", "config.yaml"), $"""
-            apiVersion: v1
-            kind: ConfigMap
-            metadata:
-              name: {service}-config
-            data:
-              domain: cloud.example.com
+                """);
+            File.WriteAllText(Path.Combine(d, "namespace.yaml"), $"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {service}\n");
+            File.WriteAllText(Path.Combine(d, "config.yaml"), $"""
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: {service}-config
+                data:
+                  domain: "{domain}"
 
-            """);
+                """);
+        }
+        File.WriteAllText(Path.Combine(dir, ".last-deploy"), "2025-11-20T09:14:03Z\n");
     }
 
     private static void WriteApp(string dir, string app, string[] requires, Random rng)
