@@ -208,6 +208,11 @@ public static class SampleInstance
             WriteSecret(Path.Combine(nodes, "final", host + ".yaml"), MachineConfig(name, "controlplane", (host, ip), bootstrapToken, trustdToken, clusterCaKey, osCaKey));
         }
 
+        foreach (var service in new[] { "traefik", "metallb", "longhorn", "cert-manager", "coredns", "nfs" })
+        {
+            WriteClusterService(Path.Combine(root, "setup", "cluster-services", service), service);
+        }
+
         foreach (var (app, requires) in Apps) WriteApp(Path.Combine(root, "apps", app), app, requires, rng);
         Directory.CreateDirectory(Path.Combine(root, "operations"));
         return (root, secrets);

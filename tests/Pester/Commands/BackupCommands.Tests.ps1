@@ -100,7 +100,7 @@ Describe 'Backup-WildCluster' {
         "$($cluster.Kind)" | Should -Be 'Cluster'
         $names = [string[]]$cluster.Files.Name
         [Array]::Sort($names)
-        $names | Should -Be @('cluster-config.yaml', 'cluster-secrets.yaml', 'kubeconfig', 'setup.tar.gz', 'talosconfig')
+        $names | Should -Be @('cluster-config.yaml', 'cluster-nodes.tar.gz', 'cluster-secrets.yaml', 'kubeconfig', 'setup.tar.gz', 'talos.tar.gz', 'talosconfig')
     }
 
     It 'writes secret-bearing files 0600' {

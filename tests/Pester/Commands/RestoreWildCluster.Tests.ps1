@@ -33,7 +33,7 @@ Describe 'Restore-WildCluster' {
 
     It 'asks first (ConfirmImpact High) and does nothing on no' {
         $said = Invoke-FreshPwsh "Import-Module '$(Get-WildModulePath)'; Restore-WildCluster -DataDir '$data' -Destination '$dest'; 'asked'" -Answers 'n'
-        ($said.Output -replace '\s+', ' ') | Should -Match "Restore kubeconfig, talosconfig"
+        ($said.Output -replace '\s+', ' ') | Should -Match "Restore kubeconfig, talos/generated"
         $said.Output | Should -Match 'asked'
         [IO.File]::ReadAllText($kubeconfig) | Should -Be 'clusters: [] # whatif'
     }

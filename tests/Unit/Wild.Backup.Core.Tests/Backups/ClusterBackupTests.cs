@@ -22,14 +22,28 @@ public abstract class ClusterBackupTests(Func<SampleWorld, (string Uri, string L
         var info = await _engine.BackupClusterAsync(World.Selector, NullObserver.Instance, SampleWorld.Timeout);
         var dir = World.BackupDir("cluster");
         Assert.Equal(
-            ["backup.json", "cluster-config.yaml", "cluster-secrets.yaml", "kubeconfig", "setup.tar.gz", "talosconfig"],
+            ["backup.json", "cluster-config.yaml", "cluster-nodes.tar.gz", "cluster-secrets.yaml", "kubeconfig", "setup.tar.gz", "talos.tar.gz", "talosconfig"],
             Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal(BackupKind.Cluster, info.Kind);
         Assert.Equal("cluster", info.Name);
         Assert.Empty(info.Absent);
-        foreach (var secret in new[] { "kubeconfig", "talosconfig", "cluster-secrets.yaml" })
+        foreach (var secret in new[] { "kubeconfig", "talosconfig", "talos.tar.gz", "cluster-secrets.yaml", "cluster-nodes.tar.gz" })
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, secret)));
         Assert.Equal(File.ReadAllBytes(Path.Combine(World.InstancePath, "kubeconfig")), File.ReadAllBytes(Path.Combine(dir, "kubeconfig")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(World.InstancePath, "talos", "generated", "talosconfig")), File.ReadAllBytes(Path.Combine(dir, "talosconfig")));
+    }
+
+    [Fact]
+    public async Task The_Talos_files_and_node_configs_are_archived_as_they_are_in_the_instance()
+    {
+        await _engine.BackupClusterAsync(World.Selector, NullObserver.Instance, SampleWorld.Timeout);
+        foreach (var (archive, tree) in new[] { ("talos.tar.gz", Path.Combine("talos", "generated")), ("cluster-nodes.tar.gz", Path.Combine("setup", "cluster-nodes")) })
+        {
+            using var outDir = new TempDir();
+            var (code, output) = SampleWorld.Run("tar", "-xzf", World.BackupDir("cluster/" + archive), "-C", outDir.Path);
+            Assert.True(code == 0, output);
+            AppBackupTests.AssertSameTree(Path.Combine(World.InstancePath, tree), outDir.Path);
+        }
     }
 
     [Fact]
@@ -46,6 +60,17 @@ public abstract class ClusterBackupTests(Func<SampleWorld, (string Uri, string L
     }
 
     [Fact]
+    public async Task A_talosconfig_left_at_the_instance_root_by_older_tooling_is_still_backed_up()
+    {
+        var talosconfig = Path.Combine(World.InstancePath, "talos", "generated", "talosconfig");
+        File.Move(talosconfig, Path.Combine(World.InstancePath, "talosconfig"));
+        var observer = new RecordingObserver();
+        await _engine.BackupClusterAsync(World.Selector, observer, SampleWorld.Timeout);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(World.InstancePath, "talosconfig")), File.ReadAllBytes(World.BackupDir("cluster/talosconfig")));
+        Assert.Contains(observer.Events, e => e.Kind == OperationEventKind.Warning && e.Milestone.Contains("not in talos/generated/", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Setup_archive_holds_the_cluster_services_tree()
     {
         await _engine.BackupClusterAsync(World.Selector, NullObserver.Instance, SampleWorld.Timeout);
@@ -58,14 +83,16 @@ public abstract class ClusterBackupTests(Func<SampleWorld, (string Uri, string L
     [Fact]
     public async Task Absent_optional_files_are_recorded_as_absent()
     {
-        File.Delete(Path.Combine(World.InstancePath, "talosconfig"));
+        Directory.Delete(Path.Combine(World.InstancePath, "talos"), recursive: true);
         Directory.Delete(Path.Combine(World.InstancePath, "setup"), recursive: true);
         var observer = new RecordingObserver();
         var info = await _engine.BackupClusterAsync(World.Selector, observer, SampleWorld.Timeout);
-        Assert.Equal(["talosconfig", "setup.tar.gz"], info.Absent);
+        string[] absent = ["talosconfig", "talos.tar.gz", "talos/generated/secrets.yaml", "setup.tar.gz", "cluster-nodes.tar.gz"];
+        Assert.Equal(absent, info.Absent);
         Assert.DoesNotContain(info.Files, f => f.Name == "talosconfig");
         var record = BackupRecord.Parse(File.ReadAllBytes(World.BackupDir("cluster/backup.json")), "x");
-        Assert.Equal(["talosconfig", "setup.tar.gz"], record.Absent);
+        Assert.Equal(absent, record.Absent);
+        Assert.Contains(observer.Events, e => e.Kind == OperationEventKind.Warning && e.Milestone.StartsWith("The Talos cluster PKI (talos/generated/secrets.yaml) does not exist", StringComparison.Ordinal));
         Assert.Contains(observer.Events, e => e.Kind == OperationEventKind.Warning && e.Milestone.StartsWith("talosconfig recorded as absent", StringComparison.Ordinal));
     }
 

@@ -44,23 +44,49 @@ public abstract class ClusterRestoreTests(Func<SampleWorld, (string Uri, string 
     }
 
     [Fact]
-    public async Task Kubeconfig_and_talosconfig_are_replaced_and_the_previous_kept_as_bak_0600()
+    public async Task Kubeconfig_is_replaced_and_talos_generated_swapped_in_the_previous_kept_as_bak_0600()
     {
         var original = File.ReadAllBytes(InstanceFile("kubeconfig"));
+        var talos = Path.Combine(World.InstancePath, "talos", "generated");
+        var pki = File.ReadAllBytes(Path.Combine(talos, "secrets.yaml"));
         await _engine.BackupClusterAsync(World.Selector, NullObserver.Instance, SampleWorld.Timeout);
         File.WriteAllText(InstanceFile("kubeconfig"), "apiVersion: v1\nkind: Config\nclusters: []\n");
-        File.Delete(InstanceFile("talosconfig"));
+        File.Delete(Path.Combine(talos, "secrets.yaml"));
+        File.WriteAllText(Path.Combine(talos, "talosconfig"), "context: wrong\n");
 
         var result = await _engine.RestoreClusterAsync(World.Selector, null, NullObserver.Instance, SampleWorld.Timeout);
 
         Assert.Equal(original, File.ReadAllBytes(InstanceFile("kubeconfig")));
         Assert.Equal("apiVersion: v1\nkind: Config\nclusters: []\n", File.ReadAllText(InstanceFile("kubeconfig.bak")));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(InstanceFile("kubeconfig")));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(InstanceFile("talosconfig")));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(InstanceFile("secrets.yaml")));
+        Assert.Equal(pki, File.ReadAllBytes(Path.Combine(talos, "secrets.yaml")));
+        Assert.Equal("context: wrong\n", File.ReadAllText(Path.Combine(talos + ".bak", "talosconfig")));
+        const UnixFileMode secret = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        Assert.Equal(secret, File.GetUnixFileMode(InstanceFile("kubeconfig")));
+        Assert.Equal(secret, File.GetUnixFileMode(InstanceFile("secrets.yaml")));
+        Assert.All(Directory.EnumerateFiles(talos), f => Assert.Equal(secret, File.GetUnixFileMode(f)));
+        Assert.Equal(secret | UnixFileMode.UserExecute, File.GetUnixFileMode(talos));
         Assert.Contains(result.Items, i => i.Item == "kubeconfig" && i.Action == RestoreAction.Replaced);
-        Assert.Contains(result.Items, i => i.Item == "talosconfig" && i.Action == RestoreAction.Created);
+        Assert.Contains(result.Items, i => i.Item == "talos/generated" && i.Action == RestoreAction.Replaced && i.PreviousSavedAs == talos + ".bak");
         Assert.Contains(result.Items, i => i.Item == "secrets.yaml" && i.Action == RestoreAction.Unchanged);
+    }
+
+    [Fact]
+    public async Task Node_configs_come_back_private_even_when_they_were_readable_in_the_instance()
+    {
+        var nodes = Path.Combine(World.InstancePath, "setup", "cluster-nodes");
+        var final = Path.Combine(nodes, "final", "wild-cp-1.yaml");
+        File.SetUnixFileMode(final, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var content = File.ReadAllBytes(final);
+        await _engine.BackupClusterAsync(World.Selector, NullObserver.Instance, SampleWorld.Timeout);
+        Directory.Delete(nodes, recursive: true);
+
+        var result = await _engine.RestoreClusterAsync(World.Selector, null, NullObserver.Instance, SampleWorld.Timeout);
+
+        Assert.Equal(content, File.ReadAllBytes(final));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(final));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(nodes, "final")));
+        Assert.Contains(result.Items, i => i.Item == "setup/cluster-nodes" && i.Action == RestoreAction.Created && i.PreviousSavedAs is null);
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(World.InstancePath, "setup"), ".*"));
     }
 
     [Fact]
