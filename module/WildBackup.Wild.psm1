@@ -20,6 +20,9 @@
 
     Options for every verb: --instance <name>, --data-dir <dir>, --destination <dir or nfs://…>, --server <url>,
     --timeout <seconds>. -WhatIf and -Confirm work as on the cmdlets.
+
+    Every other command (wild app deploy, wild instance list, wild config get, …) belongs to the Wild Cloud CLI: it is
+    passed, arguments unchanged, to the `wild` program on PATH when there is one.
 .PARAMETER Arguments
     The command line after "wild": a noun and a verb (app backup, backup list, op wait, …), their targets, and options
     (--instance, --data-dir, --destination, --server, --from-instance, --timeout, --all). "wild help" prints the usage.
@@ -57,6 +60,26 @@ function wild {
     $options = @{}
     $flags = @{ '--instance' = 'Instance'; '--data-dir' = 'DataDir'; '--destination' = 'Destination'; '--server' = 'Server'; '--from-instance' = 'FromInstance'; '--timeout' = 'TimeoutSeconds'
         '--claim' = 'Claim'; '--path' = 'Path'; '--format' = 'Format'; '--backup-target' = 'BackupTarget' }
+
+    # A command this module does not own goes to the Wild Cloud CLI (`wild` on PATH), untouched; its output and exit code
+    # ($LASTEXITCODE) are the CLI's own.
+    $owned = @('app backup', 'cluster backup', 'app export-volume', 'app restore', 'cluster restore', 'app restore-switch', 'app restore-cleanup', 'app restore-status',
+        'app list', 'backup list', 'backup test', 'op list', 'op wait', 'op stop')
+    $command = @(for ($i = 0; $i -lt @($Arguments).Count; $i++) {
+            if ($flags.ContainsKey($Arguments[$i])) { $i++ } elseif (-not $Arguments[$i].StartsWith('-')) { $Arguments[$i] }
+        })
+    $isHelp = $command.Count -eq 0 -or $command[0] -eq 'help' -or @($Arguments | Where-Object { $_ -in @('-h', '--help') }).Count -gt 0
+    if (-not $isHelp -and "$($command[0]) $($command[1])" -notin $owned) {
+        $cli = @(Get-Command -Name wild -CommandType Application -ErrorAction SilentlyContinue)[0]
+        if ($cli) {
+            & $cli.Source @Arguments
+            return
+        }
+        if ($command.Count -ge 2) {
+            throw "wild: unknown command '$($command[0]) $($command[1])'. It is not a WildBackup command, and no 'wild' program (the Wild Cloud CLI) is on PATH to pass it to. See: wild help"
+        }
+    }
+
     for ($i = 0; $i -lt @($Arguments).Count; $i++) {
         $a = $Arguments[$i]
         if ($a -eq '--all') { $options['All'] = $true }

@@ -3,8 +3,12 @@ using Wild.Backup.Core.Errors;
 
 namespace Wild.Backup.Api;
 
-/// <summary>The one place errors become HTTP responses: <c>{"error": {"code", "message"}}</c> with the status for the
-/// error's kind. Never a stack trace, never a secret (engine messages hold none).</summary>
+/// <summary>The one place errors become HTTP responses: <c>{"error": "&lt;text&gt;", "code": "&lt;ErrorId&gt;"}</c> with the
+/// status for the error's kind. <c>error</c> is the text, where the Wild Cloud daemon's clients read it (its
+/// <c>respondError</c> writes <c>{"error": "&lt;text&gt;"}</c>: civil-society-dev/wild-cloud
+/// <c>api/internal/api/v1/response.go</c>); <c>code</c> is the stable id our clients turn back into the same typed error.
+/// (API 1.x answered <c>{"error": {"code", "message"}}</c>; see <see cref="OpenApiDocument.ApiVersion"/>.)
+/// Never a stack trace, never a secret (engine messages hold none).</summary>
 public static class ApiErrors
 {
     public static int StatusOf(WildErrorKind kind) => kind switch
@@ -22,7 +26,7 @@ public static class ApiErrors
     public static IResult From(WildBackupException ex) => Error(StatusOf(ex.Kind), ex.ErrorId, ex.Message);
 
     public static IResult Error(int status, string code, string message) =>
-        Results.Json(new ErrorBody(new ErrorDetail(code, message)), Json, statusCode: status);
+        Results.Json(new ErrorBody(message, code), Json, statusCode: status);
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -30,9 +34,7 @@ public static class ApiErrors
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public sealed record ErrorBody(ErrorDetail Error);
-
-    public sealed record ErrorDetail(string Code, string Message);
+    public sealed record ErrorBody(string Error, string Code);
 
     /// <summary>Turns anything an endpoint throws into the error body; unexpected exceptions become a 500 without details.</summary>
     public static async Task Middleware(HttpContext context, RequestDelegate next)

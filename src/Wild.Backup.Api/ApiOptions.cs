@@ -2,13 +2,18 @@ using System.Net;
 
 namespace Wild.Backup.Api;
 
-/// <summary>How the API server runs. Defaults: loopback only, port 5055, the production data dir.</summary>
+/// <summary>How the API server runs. Defaults: loopback only, port 5056, the production data dir.</summary>
 public sealed record ApiOptions
 {
     public const string TokenVariable = "WILD_API_TOKEN";
 
+    /// <summary>Our default port: 5055 is the Wild Cloud daemon's (civil-society-dev/wild-central
+    /// <c>daemon/debian/etc/nginx/sites-available/wild-central</c> proxies <c>/api/</c> to it), and both run on the same
+    /// central machine.</summary>
+    public const int DefaultPort = 5056;
+
     /// <summary>Where to listen. Anything but loopback requires <see cref="Token"/>.</summary>
-    public string Urls { get; init; } = "http://127.0.0.1:5055";
+    public string Urls { get; init; } = $"http://127.0.0.1:{DefaultPort}";
     public string? DataDir { get; init; }
     /// <summary>Overrides every instance's destination (else per instance: $env:WILD_BACKUP_DEST, config.yaml, NFS host).</summary>
     public string? Destination { get; init; }
@@ -16,8 +21,10 @@ public sealed record ApiOptions
     public string? Token { get; init; }
     /// <summary>A step without progress for this long fails its operation; requests may set their own (timeoutSeconds).</summary>
     public TimeSpan StepTimeout { get; init; } = TimeSpan.FromMinutes(5);
-    /// <summary>SSE heartbeat comment interval.</summary>
+    /// <summary>Heartbeat comment interval of the per-operation streams.</summary>
     public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>Interval of the named <c>heartbeat</c> event on the Wild Cloud streams (<c>/events</c>): the daemon's 30 s.</summary>
+    public TimeSpan EventsHeartbeat { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Largest request body accepted.</summary>
     public long MaxBodyBytes { get; init; } = 64 * 1024;
 

@@ -8,11 +8,13 @@ using Wild.Backup.Core.Operations;
 namespace Wild.Backup.Api;
 
 /// <summary>
-/// Server-sent events (<c>text/event-stream</c>): <c>id:</c> lines with the hub's event ids, <c>event:</c> the event type
+/// One operation's server-sent events (<c>GET …/operations/{id}/events</c>, <c>text/event-stream</c>) in our own shape, which
+/// our clients (RemoteWildService) render as a local run: <c>id:</c> lines with the hub's event ids, <c>event:</c> the event type
 /// (<c>operation:created|progress|output|completed|failed|cancelled</c>), <c>data:</c> the operation record with the
 /// engine event (<c>detail</c>) or result item (<c>output</c>) behind it. A stream starts with the current state, or
-/// with what was missed after <c>Last-Event-ID</c>; sends a comment as heartbeat; and (for one operation) ends after
-/// its terminal event. Slow clients get coalesced progress, never lose terminal events, and never slow the engine.
+/// with what was missed after <c>Last-Event-ID</c>; sends a comment as heartbeat; and ends after its terminal event. Slow
+/// clients get coalesced progress, never lose terminal events, and never slow the engine. The streams the Wild Cloud web
+/// app reads are <see cref="WildCloudEvents"/>.
 /// </summary>
 public static class EventStreams
 {
@@ -31,40 +33,23 @@ public static class EventStreams
         await StartAsync(http);
         // The snapshot has no id (id 0 → no id: line): it must not move a client's resume point past the replay that follows.
         if (!resumed) await WriteAsync(http, new HubEvent(0, "operation:state", current, null));
-        await PumpAsync(http, sub, options.Heartbeat, skipProgressUpTo: resumed ? 0 : stateId, endOnTerminal: true,
-            finished: current.IsTerminal ? current : null, stateId);
-    }
-
-    public static async Task Instance(string instance, HttpContext http, OperationManager manager, ApiOptions options)
-    {
-        var name = WildName.Validate(instance, "instance");
-        manager.List(name); // 404 for an unknown instance
-        var lastId = LastEventId(http.Request);
-        using var sub = manager.Hub.Subscribe(e => e.Operation.Instance == name, lastId, capacity: 1024);
-        var resumed = lastId is not null && sub.Resumed;
-        var stateId = manager.Hub.LastEventId;
-        await StartAsync(http);
-        if (!resumed)
-        {
-            foreach (var op in manager.List(name).Where(o => !o.IsTerminal).Reverse())
-            {
-                await WriteAsync(http, new HubEvent(0, "operation:state", op, null));
-            }
-        }
-        await PumpAsync(http, sub, options.Heartbeat, skipProgressUpTo: resumed ? 0 : stateId, endOnTerminal: false, finished: null, stateId);
+        await PumpAsync(http, sub, options.Heartbeat, skipProgressUpTo: resumed ? 0 : stateId, finished: current.IsTerminal ? current : null);
     }
 
     /// <param name="finished">The operation's final record when it had already finished as the stream began: once the
     /// replay is drained, the stream ends with it even if its terminal event is no longer kept.</param>
-    private static async Task PumpAsync(HttpContext http, OperationEventHub.Subscription sub, TimeSpan heartbeat, long skipProgressUpTo, bool endOnTerminal, OperationRecord? finished, long stateId)
+    private static async Task PumpAsync(HttpContext http, OperationEventHub.Subscription sub, TimeSpan heartbeat, long skipProgressUpTo, OperationRecord? finished)
     {
         var ct = http.RequestAborted;
         while (!ct.IsCancellationRequested)
         {
-            var (timedOut, e) = await sub.ReadAsync(finished is null ? heartbeat : TimeSpan.FromMilliseconds(20), ct);
+            // A finished record can be read a moment before its terminal event is published (the record is saved first):
+            // give that event a second to arrive before ending with the record itself.
+            var (timedOut, e) = await sub.ReadAsync(finished is null ? heartbeat : TimeSpan.FromSeconds(1), ct);
             if (timedOut && finished is not null)
             {
-                await WriteAsync(http, new HubEvent(stateId, HubEvent.TypeFor(finished.Status), finished, null));
+                // Without an id: every id this stream sent belongs to one event, and this one is not the hub's.
+                await WriteAsync(http, new HubEvent(0, HubEvent.TypeFor(finished.Status), finished, null));
                 return;
             }
             if (timedOut)
@@ -76,7 +61,7 @@ public static class EventStreams
             if (e is null) return; // cut off for being too slow: the client reconnects with Last-Event-ID
             if (e.Id <= skipProgressUpTo && e.Type is "operation:progress" or "operation:created" && e.Detail?.Kind != Core.Progress.OperationEventKind.Warning) continue;
             await WriteAsync(http, e);
-            if (endOnTerminal && e.IsTerminal) return;
+            if (e.IsTerminal) return;
         }
     }
 

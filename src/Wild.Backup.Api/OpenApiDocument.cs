@@ -6,6 +6,19 @@ namespace Wild.Backup.Api;
 /// <summary>The API as an OpenAPI 3.0 document, built from the routes actually mapped (one source of truth).</summary>
 public static partial class OpenApiDocument
 {
+    /// <summary>The API's own version (the tool's is <c>x-tool-version</c>). 2.0.0: errors are
+    /// <c>{"error": "&lt;text&gt;", "code"}</c> (1.x: <c>{"error": {"code", "message"}}</c>); <c>…/events</c> speaks the Wild
+    /// Cloud daemon's envelope and event names, with <c>GET /events</c> for every instance; <c>POST …/operations/{id}/cancel</c>;
+    /// the daemon's operation records are listed (<c>origin: daemon</c>); the default port is 5056.</summary>
+    public const string ApiVersion = "2.0.0";
+
+    /// <summary>What changed in each version, for people reading the document.</summary>
+    public const string Changes =
+        "2.0.0: errors are {\"error\": \"<text>\", \"code\": \"<ErrorId>\"}, where the Wild Cloud daemon's clients read the text (1.x: {\"error\": {\"code\", \"message\"}}); " +
+        "GET /events and GET /instances/{instance}/events carry the daemon's envelope and event names (connected, heartbeat, operation:*, backup:*, restore:*; ?types=, ?apps=), " +
+        "one operation's stream (…/operations/{id}/events) keeps its shape and Last-Event-ID; POST …/operations/{id}/cancel as well as DELETE; " +
+        "operation records gain origin (wildbackup | daemon) and the daemon's records are listed read-only; default port 5056 (5055 is the daemon's).";
+
     [GeneratedRegex(@"\{(\w+)[^}]*\}")]
     private static partial Regex Parameter();
 
@@ -36,8 +49,30 @@ public static partial class OpenApiDocument
         return new JsonObject
         {
             ["openapi"] = "3.0.3",
-            ["info"] = new JsonObject { ["title"] = "WildBackup API", ["version"] = Core.WildBackupEngine.ToolVersion },
+            ["info"] = new JsonObject
+            {
+                ["title"] = "WildBackup API",
+                ["version"] = ApiVersion,
+                ["description"] = Changes,
+                ["x-tool-version"] = Core.WildBackupEngine.ToolVersion,
+            },
             ["paths"] = paths,
+            ["components"] = new JsonObject
+            {
+                ["schemas"] = new JsonObject
+                {
+                    ["Error"] = new JsonObject
+                    {
+                        ["type"] = "object",
+                        ["required"] = new JsonArray("error", "code"),
+                        ["properties"] = new JsonObject
+                        {
+                            ["error"] = new JsonObject { ["type"] = "string", ["description"] = "What went wrong and what to do, for people (the Wild Cloud daemon's field)." },
+                            ["code"] = new JsonObject { ["type"] = "string", ["description"] = "Stable error id: AppNotFound, StorageUnreachable, NotEnoughSpace, OperationRunning, …" },
+                        },
+                    },
+                },
+            },
         };
     }
 
@@ -45,10 +80,17 @@ public static partial class OpenApiDocument
     {
         var r = new JsonObject();
         if (pattern.EndsWith("/events", StringComparison.Ordinal)) r["200"] = new JsonObject { ["description"] = "text/event-stream" };
-        else if (method == "POST" || method == "DELETE") r["202"] = new JsonObject { ["description"] = method == "POST" ? "Accepted: {\"operation_id\": …}" : "Cancellation requested" };
+        else if (method == "DELETE" || pattern.EndsWith("/cancel", StringComparison.Ordinal)) r["202"] = new JsonObject { ["description"] = "Cancellation requested: the operation record" };
+        else if (method == "POST") r["202"] = new JsonObject { ["description"] = "Accepted: {\"operation_id\": …}" };
         else r["200"] = new JsonObject { ["description"] = "OK" };
         foreach (var (code, text) in new[] { ("400", "Invalid name or body"), ("401", "Bearer token required"), ("404", "Unknown instance, app, backup or operation"), ("409", "Conflict: an operation already runs on the target"), ("503", "Cannot reach backup storage"), ("507", "Not enough space on backup storage") })
-            r[code] = new JsonObject { ["description"] = text };
+        {
+            r[code] = new JsonObject
+            {
+                ["description"] = text,
+                ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = new JsonObject { ["$ref"] = "#/components/schemas/Error" } } },
+            };
+        }
         return r;
     }
 }

@@ -1,7 +1,8 @@
 using Wild.Backup.Api;
 
 // wild-api [--urls URL] [--data-dir DIR] [--destination DEST] [--token TOKEN] [--step-timeout SECONDS]
-// Defaults: http://127.0.0.1:5055, $WILD_DATA_DIR or /var/lib/wild-cloud-central, token from $WILD_API_TOKEN.
+// Defaults: http://127.0.0.1:5056 (5055 is the Wild Cloud daemon's), the data dir of -DataDir's rules ($WILD_DATA_DIR,
+// $WILD_API_DATA_DIR, /var/lib/wild-central, /var/lib/wild-cloud-central), token from $WILD_API_TOKEN.
 var options = new ApiOptions { Token = Environment.GetEnvironmentVariable(ApiOptions.TokenVariable) };
 for (var i = 0; i < args.Length; i++)
 {

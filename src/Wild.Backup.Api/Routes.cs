@@ -97,19 +97,23 @@ public static class Routes
             .WithSummary("Operations of the last 24 h, newest first");
         instance.MapGet("/operations/{id}", (string instance, string id, OperationManager m) => Results.Json(m.Get(Name(instance, "instance"), id), OperationRecord.Json))
             .WithSummary("One operation");
-        instance.MapDelete("/operations/{id}", (string instance, string id, OperationManager m) =>
-        {
-            m.Cancel(Name(instance, "instance"), id);
-            return Results.Json(m.Get(instance, id), OperationRecord.Json, statusCode: StatusCodes.Status202Accepted);
-        }).WithSummary("Cancel an operation");
-        instance.MapGet("/operations/{id}/events", EventStreams.Operation).WithSummary("SSE: one operation's events");
-        instance.MapGet("/events", EventStreams.Instance).WithSummary("SSE: every operation's events");
+        instance.MapDelete("/operations/{id}", Cancel).WithSummary("Cancel an operation");
+        instance.MapPost("/operations/{id}/cancel", Cancel).WithSummary("Cancel an operation (the Wild Cloud daemon's route)");
+        instance.MapGet("/operations/{id}/events", EventStreams.Operation).WithSummary("SSE: one operation's events (ours; Last-Event-ID resumes)");
+        instance.MapGet("/events", WildCloudEvents.OneInstance).WithSummary("SSE in the Wild Cloud daemon's envelope: this instance's events (?types=, ?apps=)");
+        api.MapGet("/events", WildCloudEvents.AllInstances).WithSummary("SSE in the Wild Cloud daemon's envelope: every instance's events (?types=, ?apps=)");
 
         api.MapGet("/openapi.json", (EndpointDataSource endpoints) => Results.Json(OpenApiDocument.Build(endpoints)))
             .WithSummary("This API, as OpenAPI 3.0");
 
         // Anything else under the API is a JSON 404, not an empty one.
         api.MapFallback(() => ApiErrors.Error(StatusCodes.Status404NotFound, "RouteNotFound", "No such API route. See /api/v1/openapi.json."));
+    }
+
+    private static IResult Cancel(string instance, string id, OperationManager m)
+    {
+        m.Cancel(Name(instance, "instance"), id);
+        return Results.Json(m.Get(instance, id), OperationRecord.Json, statusCode: StatusCodes.Status202Accepted);
     }
 
     private static InstanceSelector Sel(ApiOptions o, string instance) => new(o.DataDir, instance, o.Destination);

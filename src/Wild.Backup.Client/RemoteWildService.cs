@@ -238,12 +238,23 @@ public sealed class RemoteWildService : IWildService
         string code = "HttpError", message = $"The server at {Where} answered {(int)response.StatusCode}.";
         try
         {
+            // {"error": "<text>", "code"} (API 2); {"error": {"code", "message"}} from a 1.x server.
             var body = await response.Content.ReadFromJsonAsync<JsonObject>(ct).ConfigureAwait(false);
-            code = body?["error"]?["code"]?.GetValue<string>() ?? code;
-            message = body?["error"]?["message"]?.GetValue<string>() ?? message;
+            switch (body?["error"])
+            {
+                case JsonValue text when text.TryGetValue<string>(out var t):
+                    message = t;
+                    code = body["code"] is JsonValue c && c.TryGetValue<string>(out var id) ? id : code;
+                    break;
+                case JsonObject old:
+                    code = old["code"]?.GetValue<string>() ?? code;
+                    message = old["message"]?.GetValue<string>() ?? message;
+                    break;
+            }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NotSupportedException)
         {
+            // Not our JSON (a proxy's error page): the status and the generic message stand.
         }
         var kind = response.StatusCode switch
         {

@@ -46,8 +46,29 @@ Describe 'The wild command' {
         { wild app backup nope --data-dir $data --destination $dest -ErrorAction Stop } | Should -Throw -ErrorId 'AppNotFound,Wild.Backup.PowerShell.Commands.BackupWildAppCommand'
     }
 
+    It 'passes a command it does not own to the Wild Cloud CLI on PATH, arguments unchanged' {
+        # A stand-in for the Wild Cloud CLI (a Go program that is not installed here): it prints what it was given.
+        $bin = [IO.Path]::Combine($w.Root, 'bin')
+        [void][IO.Directory]::CreateDirectory($bin)
+        $cli = [IO.Path]::Combine($bin, 'wild')
+        [IO.File]::WriteAllText($cli, "#!/bin/sh`necho ""wild-cli:`$*""`nexit 3`n")
+        [IO.File]::SetUnixFileMode($cli, [IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
+        $path = $env:PATH
+        try {
+            $env:PATH = $bin + [IO.Path]::PathSeparator + $path
+            wild app deploy gitea --instance demo-cloud --force | Should -Be 'wild-cli:app deploy gitea --instance demo-cloud --force'
+            $LASTEXITCODE | Should -Be 3
+            wild instance list | Should -Be 'wild-cli:instance list'
+            # What the module owns stays the module's.
+            (wild app list --data-dir $data).Name | Should -Be @('gitea', 'immich', 'postgres', 'redis')
+        }
+        finally {
+            $env:PATH = $path
+        }
+    }
+
     It 'refuses what it does not know, saying so' {
-        { wild app frobnicate gitea } | Should -Throw -ExpectedMessage "*unknown command 'app frobnicate'*"
+        { wild app frobnicate gitea } | Should -Throw -ExpectedMessage "*unknown command 'app frobnicate'*no 'wild' program*"
         { wild app backup --bogus } | Should -Throw -ExpectedMessage "*unknown option '--bogus'*"
         { wild app backup } | Should -Throw -ExpectedMessage '*name an app, or use --all*'
     }

@@ -54,6 +54,15 @@ public sealed class ApiWorld : IAsyncDisposable
         return JsonNode.Parse(text)!["operation_id"]!.GetValue<string>();
     }
 
+    /// <summary>Makes gitea's backup take a while (a large file to archive), so it can be caught running.</summary>
+    public void MakeSlow(int mib = 300)
+    {
+        var rng = new Random(5);
+        var chunk = new byte[1 << 20];
+        using var fs = File.Create(Path.Combine(World.InstancePath, "apps", "gitea", "config", "blob.bin"));
+        for (var i = 0; i < mib; i++) { rng.NextBytes(chunk); fs.Write(chunk); }
+    }
+
     public async Task<JsonNode> OperationAsync(string id) => JsonNode.Parse(await Http.GetStringAsync($"{I}/operations/{id}"))!;
 
     /// <summary>Polls an operation until it is finished (bounded).</summary>

@@ -45,9 +45,9 @@ public sealed class SseTests : IAsyncLifetime
     [Fact]
     public async Task Progress_detail_carries_the_engine_milestones()
     {
-        await using var all = await SseReader.OpenAsync(_api.Http, $"{I}/events");
         var id = await _api.StartAsync($"{I}/apps/redis/backup");
-        var events = await all.ReadAllAsync(e => e.Type == "operation:completed");
+        await using var sse = await SseReader.OpenAsync(_api.Http, $"{I}/operations/{id}/events", lastEventId: 0);
+        var events = await sse.ReadAllAsync(e => e.Type == "operation:completed");
         var percents = events.Where(e => e.Type == "operation:progress" && e.Data["detail"]?["target"]?.GetValue<string>() == "apps/redis").Select(e => e.Data["detail"]!["percent"]!.GetValue<int>()).ToList();
         Assert.Contains(10, percents);
         Assert.Contains(30, percents);
@@ -93,11 +93,17 @@ public sealed class SseTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Quiet_streams_get_heartbeat_comments()
+    public async Task A_running_operation_of_the_Wild_Cloud_daemon_can_be_watched_and_its_quiet_stream_gets_heartbeat_comments()
     {
-        await using var sse = await SseReader.OpenAsync(_api.Http, $"{I}/events");
+        const string daemonOp = "op_deploy_app_gitea_1763630000987654321";
+        File.WriteAllText(Path.Combine(_api.World.InstancePath, "operations", daemonOp + ".json"),
+            $$"""{"id": "{{daemonOp}}", "type": "deploy_app", "target": "gitea", "instance": "demo-cloud", "status": "running", "progress": 20, "started_at": "2025-11-20T09:14:03.123456789-08:00", "ended_at": "0001-01-01T00:00:00Z"}""");
+        await using var sse = await SseReader.OpenAsync(_api.Http, $"{I}/operations/{daemonOp}/events");
+        var state = (await sse.NextAsync())!;
+        Assert.Equal("operation:state", state.Type);
+        Assert.Equal("daemon", state.Data["origin"]!.GetValue<string>());
         var readTask = sse.NextAsync(TimeSpan.FromSeconds(2));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => readTask); // no event, only comments
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => readTask); // no event: this API does not run it
         Assert.True(sse.Comments >= 2, $"heartbeats: {sse.Comments}");
     }
 
@@ -106,7 +112,7 @@ public sealed class SseTests : IAsyncLifetime
     {
         var (status, body) = await _api.SendAsync(HttpMethod.Get, $"{I}/operations/op-20260101000000-00000000/events");
         Assert.Equal(404, status);
-        Assert.Equal("OperationNotFound", body!["error"]!["code"]!.GetValue<string>());
+        Assert.Equal("OperationNotFound", body!["code"]!.GetValue<string>());
         var id = await _api.StartAsync($"{I}/cluster/backup");
         using var request = new HttpRequestMessage(HttpMethod.Get, $"{I}/operations/{id}/events");
         request.Headers.Add("Last-Event-ID", "-5");
