@@ -6,12 +6,16 @@ using Wild.Backup.PowerShell.Infrastructure;
 
 namespace Wild.Backup.PowerShell.Commands;
 
-/// <summary>Backs up the cluster level of an instance: kubeconfig, talosconfig, config and secrets without apps, cluster
-/// services.</summary>
+/// <summary>Backs up the cluster level of an instance, what rebuilding the cluster needs: kubeconfig, talos/generated
+/// (the Talos PKI), the nodes' machine configs, config and secrets without apps, cluster services.</summary>
 /// <remarks>
-/// <para>Writes kubeconfig, talosconfig, config.yaml and secrets.yaml without their apps sections (cluster-config.yaml,
-/// cluster-secrets.yaml) and setup/cluster-services (setup.tar.gz) to {destination}/{instance}/backups/cluster/,
-/// verified and latest only, like an app backup. Secret-bearing files are written with mode 0600 and never shown.</para>
+/// <para>Writes to {destination}/{instance}/backups/cluster/, verified and latest only, like an app backup: kubeconfig;
+/// talosconfig (from talos/generated/) and talos.tar.gz (talos/generated/: talosconfig, the Talos cluster PKI
+/// secrets.yaml, controlplane.yaml, worker.yaml); config.yaml and secrets.yaml without their apps sections
+/// (cluster-config.yaml, cluster-secrets.yaml); setup/cluster-services with each service's kustomize.template/ and
+/// compiled kustomize/ (setup.tar.gz); setup/cluster-nodes, each node's patches and final machine config
+/// (cluster-nodes.tar.gz). Secret-bearing files are written with mode 0600 and never shown. An instance without the
+/// Talos PKI is backed up with a warning: the nodes cannot be re-created or re-joined from such a backup.</para>
 /// <para>Restore it with Restore-WildCluster, here or on another instance (-FromInstance).</para>
 /// </remarks>
 /// <example title="Back up the cluster configuration">

@@ -7,9 +7,12 @@ namespace Wild.Backup.PowerShell.Commands;
 
 /// <summary>Lists the apps of a Wild Cloud instance, with their namespace and the apps they require.</summary>
 /// <remarks>
-/// <para>Reads the instance's apps/ directories (each with its manifest.yaml). The namespace shown is the one the app
-/// lives in (after a blue-green switch, {app}-restore). A literal name that is no app is a non-terminating AppNotFound
-/// error; a wildcard that matches nothing returns nothing.</para>
+/// <para>Reads the instance's apps/ directories (each with its manifest.yaml). An app's name is its directory's name;
+/// the blue-green copies {app}-restore and {app}-old are not apps. What is odd about an app's files — a manifest naming
+/// another app (open-webui's says openWebui), one copied unrendered or not strict YAML — is a warning, never a reason to
+/// leave the app out. The namespace shown is the one the app lives in (after a blue-green switch, {app}-restore). A
+/// literal name that is no app is a non-terminating AppNotFound error; a wildcard that matches nothing returns
+/// nothing.</para>
 /// </remarks>
 /// <example title="Every app">
 /// <code>Get-WildApp</code>
@@ -20,7 +23,7 @@ namespace Wild.Backup.PowerShell.Commands;
 /// <code>Get-WildApp g*, immich | Select-Object Name, Requires</code>
 /// <para>gitea (and any other app starting with g) and immich, with the apps they require.</para>
 /// </example>
-/// <returns>Wild.Backup.Core.Instances.WildApp objects: Name, Instance, Namespace, Requires, Version, Path.</returns>
+/// <returns>Wild.Backup.Core.Instances.WildApp objects: Name, Instance, Namespace, Requires, Version, Path, Warnings.</returns>
 /// <seealso cref="BackupWildAppCommand"/>
 /// <seealso cref="GetWildInstanceCommand"/>
 [Cmdlet(VerbsCommon.Get, "WildApp")]
@@ -45,7 +48,11 @@ public sealed class GetWildAppCommand : InstanceCmdlet
             {
                 WriteError(ErrorRecords.From(new NotFoundException("AppNotFound", $"App '{WildName.Show(pattern)}' not found in instance '{instance}'."), pattern));
             }
-            foreach (var a in matches) WriteObject(a);
+            foreach (var a in matches)
+            {
+                foreach (var warning in a.Warnings) WriteWarning(warning);
+                WriteObject(a);
+            }
         }
     }
 }

@@ -10,10 +10,12 @@ namespace Wild.Backup.PowerShell.Commands;
 /// Cloud daemon's shape: id, type, target, status, message, progress, result, error, start and end times. Operations
 /// left running by a process that died are shown as failed ("interrupted by restart"); finished ones older than 24 hours
 /// are purged. An unknown id is a non-terminating OperationNotFound error.</para>
+/// <para>The Wild Cloud daemon's own operations (op_… ids) in the same directory are listed too, read-only, with Origin
+/// daemon: they are never changed or purged by this tool and cannot be stopped from here.</para>
 /// </remarks>
 /// <example title="Recent operations">
 /// <code>Get-WildOperation</code>
-/// <para>Every operation of the last day: type, target, status, progress, times.</para>
+/// <para>Every operation of the last day: who ran it, type, target, status, progress.</para>
 /// </example>
 /// <example title="Failed operations and why">
 /// <code>Get-WildOperation | Where-Object Status -EQ 'Failed' | Format-List Type, Target, Error</code>

@@ -34,19 +34,26 @@ public sealed class CmdletWorld : IAsyncDisposable
     public static async Task<CmdletWorld> StartAsync(Mode mode, Func<ApiOptions, ApiOptions>? configure = null, SampleWorld? world = null)
     {
         world ??= new SampleWorld();
+        var (ps, server) = await OpenSessionAsync(mode, world.DataDir, world.Destination, configure);
+        return new CmdletWorld(mode, world, ps, server);
+    }
+
+    /// <summary>The module in a session with <c>$data</c> and <c>$dest</c> set, connected to a server on that data in remote mode.</summary>
+    public static async Task<(ModuleSession Ps, ApiServer? Server)> OpenSessionAsync(Mode mode, string dataDir, string destination, Func<ApiOptions, ApiOptions>? configure = null)
+    {
         var ps = new ModuleSession();
-        ps.SetVariable("data", world.DataDir);
-        ps.SetVariable("dest", world.Destination);
+        ps.SetVariable("data", dataDir);
+        ps.SetVariable("dest", destination);
         ApiServer? server = null;
         if (mode == Mode.Remote)
         {
-            var options = new ApiOptions { Urls = "http://127.0.0.1:0", DataDir = world.DataDir, Destination = world.Destination };
+            var options = new ApiOptions { Urls = "http://127.0.0.1:0", DataDir = dataDir, Destination = destination };
             server = await ApiServer.StartAsync(configure?.Invoke(options) ?? options, b => b.SetMinimumLevel(LogLevel.Warning));
             ps.SetVariable("server", server.BaseAddress);
             var (_, connect) = ps.Invoke("Connect-WildServer -Uri $server");
             if (connect.HadErrors) throw new InvalidOperationException("Connect-WildServer failed: " + string.Join("; ", connect.Streams.Error));
         }
-        return new CmdletWorld(mode, world, ps, server);
+        return (ps, server);
     }
 
     public async ValueTask DisposeAsync()
