@@ -55,17 +55,20 @@ public sealed class ClusterWorld : IAsyncDisposable
     public static async Task<ClusterWorld> StartAsync(Action<SimulatedClusterOptions>? configure = null, LonghornOptions? longhorn = null, SampleWorld? world = null)
     {
         world ??= new SampleWorld();
-        var options = new SimulatedClusterOptions
-        {
-            PodStartDelay = TimeSpan.FromMilliseconds(100),
-            PodTerminationDelay = TimeSpan.FromMilliseconds(100),
-            JobPodRunDuration = TimeSpan.FromMilliseconds(300),
-            CrashLoopRestartInterval = TimeSpan.FromMilliseconds(300),
-            Longhorn = longhorn ?? LonghornFor(),
-        };
+        var options = SimulatedOptions(longhorn);
         configure?.Invoke(options);
         return new ClusterWorld(world, await InstanceCluster.StartAsync(world.InstancePath, options, ClaimSize, CancellationToken.None));
     }
+
+    /// <summary>The simulated cluster as tests want it: quick pods and jobs, Longhorn polling every second.</summary>
+    public static SimulatedClusterOptions SimulatedOptions(LonghornOptions? longhorn = null) => new()
+    {
+        PodStartDelay = TimeSpan.FromMilliseconds(100),
+        PodTerminationDelay = TimeSpan.FromMilliseconds(100),
+        JobPodRunDuration = TimeSpan.FromMilliseconds(300),
+        CrashLoopRestartInterval = TimeSpan.FromMilliseconds(300),
+        Longhorn = longhorn ?? LonghornFor(),
+    };
 
     /// <summary>Deploys an app from <c>apps/{app}</c> (render, server-side apply) and waits until it is ready.</summary>
     public Task<IReadOnlyList<AppliedObject>> DeployAsync(string app, CancellationToken ct) => Instance.DeployAsync(app, Wait, ct);
