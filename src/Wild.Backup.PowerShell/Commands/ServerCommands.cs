@@ -13,13 +13,13 @@ namespace Wild.Backup.PowerShell.Commands;
 /// ends it.</para>
 /// </remarks>
 /// <example title="Work through a server">
-/// <code>Connect-WildServer http://127.0.0.1:5055
+/// <code>Connect-WildServer http://127.0.0.1:5056
 /// Get-WildBackup</code>
 /// <para>Lists the backups of the server's instance.</para>
 /// </example>
 /// <example title="A server beyond loopback, with its token">
 /// <code>$token = ConvertTo-SecureString $env:WILD_API_TOKEN -AsPlainText -Force
-/// Connect-WildServer -Uri http://127.0.0.1:5055 -Token $token -PassThru</code>
+/// Connect-WildServer -Uri http://127.0.0.1:5056 -Token $token -PassThru</code>
 /// <para>Returns the connection (its URL; the token is never shown).</para>
 /// </example>
 /// <returns>With -PassThru, the Wild.Backup.PowerShell.Infrastructure.ServerConnection.</returns>
@@ -28,7 +28,7 @@ namespace Wild.Backup.PowerShell.Commands;
 [OutputType(typeof(ServerConnection))]
 public sealed class ConnectWildServerCommand : PSCmdlet
 {
-    /// <summary>The server's URL, http:// or https://, such as http://127.0.0.1:5055.</summary>
+    /// <summary>The server's URL, http:// or https://, such as http://127.0.0.1:5056.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNull]
     public Uri Uri { get; set; } = null!;

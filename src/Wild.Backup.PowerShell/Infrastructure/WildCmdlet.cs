@@ -21,7 +21,7 @@ public abstract class WildCmdlet : PSCmdlet
     private CancellationTokenSource? _cts;
     private BlockingCollection<Action>? _queue;
 
-    /// <summary>A WildBackup server (wild-api), such as http://127.0.0.1:5055, that does the work instead of this process. Its
+    /// <summary>A WildBackup server (wild-api), such as http://127.0.0.1:5056, that does the work instead of this process. Its
     /// progress, objects and errors are shown exactly as for local work. The token is the one given to Connect-WildServer
     /// for the same server, else $env:WILD_API_TOKEN.</summary>
     /// <value>The server of Connect-WildServer, if any; else this process</value>

@@ -55,7 +55,7 @@ Describe 'about_WildBackup' {
 
 Describe 'The examples' {
     # The world the examples speak of: one instance (demo-cloud) in $env:WILD_DATA_DIR with its backups in
-    # $env:WILD_BACKUP_DEST, its cluster running with redis deployed, a wild-api at http://127.0.0.1:5055 (the address is
+    # $env:WILD_BACKUP_DEST, its cluster running with redis deployed, a wild-api at http://127.0.0.1:5056 (the address is
     # replaced by the test server's), and the state each example's remarks start from.
     BeforeAll {
         $w = New-WildWorld
@@ -102,7 +102,7 @@ Describe 'The examples' {
 
     It '<Name> example <Index> runs without an error' -ForEach $examples {
         foreach ($key in "$Name#$Index", $Name) { if ($before.ContainsKey($key)) { & $before[$key]; break } }
-        $code = $Code.Replace('http://127.0.0.1:5055', $api.Uri.ToString().TrimEnd('/'))
+        $code = $Code.Replace('http://127.0.0.1:5056', $api.Uri.ToString().TrimEnd('/'))
         $ConfirmPreference = 'None' # as if the person answered yes; each example says -Confirm:$false where it should
         # An error, terminating or not (unless the example itself asks to continue), fails the example.
         try {
