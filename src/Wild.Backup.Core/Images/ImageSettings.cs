@@ -21,8 +21,15 @@ public static class ImageSettings
     public static bool ExportImages(WildInstance instance) =>
         Read(instance, ExportImagesKey) is { } v && (v.Equals("true", StringComparison.OrdinalIgnoreCase) || v.Equals("yes", StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>The configured place to read Longhorn's backup store from, or null.</summary>
-    public static string? LonghornTarget(WildInstance instance) => Read(instance, LonghornTargetKey);
+    /// <summary>The configured place to read Longhorn's backup store from, or null: <c>cloud.backup.longhornTarget</c>,
+    /// else the Wild Cloud daemon's <c>cluster.longhorn.backupTarget</c> when it is an NFS target (as an <c>nfs://</c> URL
+    /// of ours, see <see cref="Storage.DestinationResolver.LonghornTarget"/>).</summary>
+    public static string? LonghornTarget(WildInstance instance)
+    {
+        if (!File.Exists(instance.ConfigPath)) return null;
+        var config = YamlDocumentText.Load(instance.ConfigPath, "config.yaml");
+        return config.GetScalar(LonghornTargetKey) is { Length: > 0 } v ? v : Storage.DestinationResolver.LonghornTarget(config);
+    }
 
     private static string? Read(WildInstance instance, IReadOnlyList<string> key) =>
         File.Exists(instance.ConfigPath) && YamlDocumentText.Load(instance.ConfigPath, "config.yaml").GetScalar(key) is { Length: > 0 } v ? v : null;

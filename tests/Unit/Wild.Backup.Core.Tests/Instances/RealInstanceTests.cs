@@ -137,6 +137,15 @@ public sealed class RealInstanceTests : IDisposable
         Assert.Contains("-Destination", ex.Message);
     }
 
+    [Fact]
+    public void Longhorns_store_is_read_from_our_key_then_the_daemons_backup_target()
+    {
+        Assert.Equal("nfs://nas.lan/volume1/longhorn", Wild.Backup.Core.Images.ImageSettings.LonghornTarget(Home));
+        var config = Home.ConfigPath;
+        File.WriteAllText(config, File.ReadAllText(config).Replace("cloud:\n", "cloud:\n    backup:\n        longhornTarget: /mnt/longhorn-store\n"));
+        Assert.Equal("/mnt/longhorn-store", Wild.Backup.Core.Images.ImageSettings.LonghornTarget(Home));
+    }
+
     [Theory]
     [InlineData("nfs://nas.lan:/volume1/longhorn", "nfs://nas.lan/volume1/longhorn")]
     [InlineData("nfs://10.0.0.5:/export/lh?nfsOptions=vers=4.1,soft", "nfs://10.0.0.5/export/lh")]
