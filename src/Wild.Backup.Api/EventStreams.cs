@@ -65,12 +65,19 @@ public static class EventStreams
         }
     }
 
-    private static async Task StartAsync(HttpContext http)
+    /// <summary>The headers of every event stream of this API: 200, <c>text/event-stream</c>, no caching, and no buffering
+    /// by nginx in front of it.</summary>
+    internal static void StreamHeaders(HttpContext http)
     {
         http.Response.StatusCode = StatusCodes.Status200OK;
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["X-Accel-Buffering"] = "no";
+    }
+
+    private static async Task StartAsync(HttpContext http)
+    {
+        StreamHeaders(http);
         await http.Response.WriteAsync("retry: 2000\n\n", http.RequestAborted);
         await http.Response.Body.FlushAsync(http.RequestAborted);
     }

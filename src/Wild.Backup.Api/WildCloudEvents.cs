@@ -54,11 +54,7 @@ public static class WildCloudEvents
         var stream = new StreamState();
         var ct = http.RequestAborted;
 
-        http.Response.StatusCode = StatusCodes.Status200OK;
-        http.Response.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache";
-        http.Response.Headers.Connection = "keep-alive";
-        http.Response.Headers["X-Accel-Buffering"] = "no"; // nginx: do not buffer the stream
+        EventStreams.StreamHeaders(http);
         var label = instance ?? Global;
         await WriteAsync(http, lastId ?? 0, "connected", label, new JsonObject
         {
